@@ -1,0 +1,646 @@
+"""Attribution: split an article into statements and say who made each one, and how.
+
+Rule-based and general: speech cues ("said", "warned", "according to ..."), the subject or
+appositive around them, quotation marks, and a running list of speakers so that pronouns,
+surnames and short forms ("the chairman", "the report") resolve to someone introduced earlier.
+Nothing here knows any particular article.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from qa.article import Article, Paragraph
+
+KINDS = ("direct", "partial", "indirect", "source", "narration")
+SETTINGS_VERSION = 1  # bump when the rules change, so old indexes are rebuilt
+
+_VERBS = (
+    "say says said tell tells told add adds added warn warns warned note notes noted "
+    "liken likens likened stress stresses stressed emphasize emphasizes emphasized emphasise "
+    "emphasises emphasised explain explains explained argue argues argued insist insists "
+    "insisted claim claims claimed predict predicts predicted suggest suggests suggested "
+    "acknowledge acknowledges acknowledged admit admits admitted announce announces announced "
+    "recall recalls recalled describe describes described compare compares compared "
+    "write writes wrote conclude concludes concluded reply replies replied respond responds "
+    "responded caution cautions cautioned observe observes observed remark remarks remarked "
+    "contend contends contended maintain maintains maintained estimate estimates estimated "
+    "forecast forecasts agree agrees agreed disagree disagrees disagreed urge urges urged "
+    "reiterate reiterates reiterated highlight highlights highlighted underscore underscores "
+    "underscored propose proposes proposed vow vows vowed pledge pledges pledged promise "
+    "promises promised state states stated declare declares declared believe believes "
+    "believed ask asks asked counter counters countered quip quips quipped joke jokes joked "
+    "point points pointed call calls called expect expects expected"
+).split()
+# verbs that only report speech with a particle after them
+_PARTICLE = {"point": "out", "points": "out", "pointed": "out",
+             "call": "for|on", "calls": "for|on", "called": "for|on"}
+_DOC_NOUNS = (
+    "report|study|survey|analysis|paper|white paper|statement|data|research|poll|estimate|"
+    "estimates|forecast|figures|review|assessment|audit|index|ranking|filing|document"
+)
+_DOC_VERBS = r"said|says|showed|shows|found|finds|revealed|reveals|indicated|indicates|estimated|estimates|noted|notes|warned|warns|predicted|predicts|concluded|concludes"
+_TITLES = {
+    "mr": "he", "mr.": "he", "mrs": "she", "mrs.": "she", "ms": "she", "ms.": "she",
+    "miss": "she", "sir": "he", "dame": "she", "dr": None, "dr.": None, "prof": None,
+    "prof.": None, "professor": None, "rev.": None, "rev": None,
+}
+_ROLE_WORDS = set(
+    "ceo cfo cto coo vp chairman chairwoman chairperson chair president minister secretary "
+    "director chief head founder co-founder cofounder spokesperson spokesman spokeswoman "
+    "professor analyst economist researcher scientist engineer manager officer executive "
+    "governor mayor senator ambassador editor author partner academician adviser advisor "
+    "expert dean principal commissioner chancellor premier deputy leader member fellow "
+    "strategist consultant representative owner investor official officials general counsel "
+    "doctor physician nurse lawyer attorney coach captain vice".split()
+)
+_ORG_WORDS = set(
+    "group company inc inc. corp corp. corporation ltd ltd. llc plc co co. ministry academy "
+    "university institute association agency bank council department commission technology "
+    "technologies organization organisation foundation bureau office committee administration "
+    "federation union party court government center centre society fund network labs lab "
+    "authority board school college hospital alliance bloc service services systems partners "
+    "holdings capital ventures press news times post journal media consortium club".split()
+)
+_STOP_CAPS = set(
+    "the a an this that these those it its he she they we i however but and or so then also "
+    "meanwhile still yet later separately earlier instead similarly moreover furthermore "
+    "in on at for of to by from with as after before while when since although though if "
+    "there here what which who why how today yesterday now last next first finally "
+    "overall indeed thus hence".split()
+)
+_CONNECTORS = {"of", "and", "for", "de", "van", "von", "der", "al", "bin", "da", "di", "la", "le", "&"}
+_PRONOUNS = {"he": "he", "she": "she", "they": "they", "it": "it"}
+_NOMINAL_ORG = {"company", "firm", "group", "organization", "organisation", "ministry", "agency",
+                "government", "department", "bank", "university", "institute", "startup",
+                "giant", "business", "carrier", "regulator", "association", "council", "club"}
+_NOMINAL_DOC = set(_DOC_NOUNS.split("|"))
+_ABBREVIATIONS = set(
+    "mr mrs ms dr prof sr jr st gen sen rep gov lt col capt inc co corp ltd no vs etc jan feb "
+    "mar apr jun jul aug sep sept oct nov dec mt ft rev est dept univ fig approx".split()
+)
+
+_OPEN_QUOTES = "\u201c"
+_CLOSE_QUOTES = "\u201d"
+_CUE_RE = re.compile(
+    r"\b(?P<verb>" + "|".join(_VERBS) + r")\b(?:\s+(?P<particle>out|for|on)\b)?", re.IGNORECASE
+)
+_ACCORDING_RE = re.compile(r"\baccording to\b", re.IGNORECASE)
+_NAME_TOKEN = r"(?:[A-Z][\w'\u2019.&-]*|\d[\w-]*)"
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """Someone the article quotes: a person or an organisation."""
+
+    name: str
+    role: str | None = None
+    kind: str = "person"  # "person" or "organization"
+    gender: str | None = None  # "he", "she", "they" once known
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Statement:
+    """Words the article attributes to one speaker (or to itself, for narration)."""
+
+    doc: str
+    paragraph: int
+    text: str  # the quoted words for direct quotes, else the reported or narrated words
+    start: int  # offsets of `text` in the source
+    end: int
+    span_start: int  # offsets of the whole sentence(s) the statement stands in
+    span_end: int
+    speaker: str | None
+    role: str | None
+    kind: str
+    cue: str | None = None
+    quotes: tuple[str, ...] = ()  # words inside quotation marks
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "paragraph": self.paragraph,
+            "speaker": self.speaker,
+            "role": self.role,
+            "kind": self.kind,
+            "text": self.text,
+            "cue": self.cue,
+            "quotes": list(self.quotes),
+            "doc": self.doc,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+@dataclass(frozen=True)
+class Attribution:
+    statements: tuple[Statement, ...]
+    speakers: tuple[Speaker, ...]
+
+    def speaker(self, name: str) -> Speaker | None:
+        for speaker in self.speakers:
+            if speaker.name == name:
+                return speaker
+        return None
+
+
+# ---------------------------------------------------------------- text helpers
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the words inside each pair of double quotation marks.
+
+    An opening mark left unclosed runs to the end of the text, as a quote that continues
+    into the next paragraph does in news style.
+    """
+    spans: list[tuple[int, int]] = []
+    open_at: int | None = None
+    for i, ch in enumerate(text):
+        if ch == '"':
+            if open_at is None:
+                open_at = i + 1
+            else:
+                spans.append((open_at, i))
+                open_at = None
+        elif ch in _OPEN_QUOTES and open_at is None:
+            open_at = i + 1
+        elif ch in _CLOSE_QUOTES and open_at is not None:
+            spans.append((open_at, i))
+            open_at = None
+    if open_at is not None and open_at < len(text):
+        spans.append((open_at, len(text)))
+    return spans
+
+
+def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for start, end in spans:
+        for i in range(start, end):
+            chars[i] = "_"
+    return "".join(chars)
+
+
+def sentence_spans(text: str, masked: str | None = None) -> list[tuple[int, int]]:
+    """Sentence boundaries that never fall inside a quotation."""
+    masked = _mask(text, quote_spans(text)) if masked is None else masked
+    spans: list[tuple[int, int]] = []
+    start = 0
+    i = 0
+    n = len(masked)
+    while i < n:
+        ch = masked[i]
+        if ch in "\"\u201d" and i > 0 and text[i - 1] in ".!?" and masked[i - 1] == "_":
+            ch = text[i - 1]  # the quotation ends the sentence: '... generation." Petrov said'
+        if ch in ".!?":
+            j = i + 1
+            while j < n and masked[j] in "\"'\u201d\u2019)]":
+                j += 1
+            # a closing quote right after the mark belongs to this sentence too
+            if j < n and not masked[j].isspace():
+                i += 1
+                continue
+            k = j
+            while k < n and masked[k].isspace():
+                k += 1
+            if k < n and not (masked[k].isupper() or masked[k].isdigit() or masked[k] in "\"\u201c'(_"):
+                i = j
+                continue
+            word = re.search(r"([\w.]+)$", masked[start:i])
+            token = word.group(1).lower() if word else ""
+            if ch == "." and (token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token)
+                              or re.fullmatch(r"(?:[a-z]\.)+[a-z]", token)):
+                i = j
+                continue
+            spans.append((start, j))
+            start = k
+            i = k
+            continue
+        i += 1
+    if start < n and text[start:].strip():
+        spans.append((start, n))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _clean(segment: str) -> str:
+    return segment.strip().strip("\"'\u201c\u201d_ ,:;").strip()
+
+
+def _strip_article(role: str) -> str:
+    return re.sub(r"^(?:a|an|the)\s+", "", role.strip(), flags=re.IGNORECASE).strip(" ,;:")
+
+
+def _is_org_name(name: str) -> bool:
+    tokens = name.lower().split()
+    return any(t.strip(".,") in _ORG_WORDS for t in tokens) or (name.isupper() and len(name) > 1)
+
+
+def _acronym(name: str) -> str:
+    letters = [w[0] for w in re.findall(r"[A-Za-z][\w-]*", name) if w[0].isupper()]
+    return "".join(letters) if len(letters) >= 2 else ""
+
+
+def split_name(segment: str) -> tuple[str, str | None, str | None] | None:
+    """Read "[role words] [Title] Name Name" from a clause; (name, role, title) or None."""
+    seg = _clean(segment)
+    if not seg:
+        return None
+    tokens = seg.split()
+    # the longest tail of capitalised tokens (with connectors such as "of") is the name
+    i = len(tokens)
+    while i > 0:
+        tok = tokens[i - 1]
+        if re.fullmatch(_NAME_TOKEN, tok):
+            i -= 1
+        elif tok.lower() in _CONNECTORS and i < len(tokens) and i - 1 > 0 and re.fullmatch(_NAME_TOKEN, tokens[i - 2]):
+            i -= 1
+        else:
+            break
+    run = tokens[i:]
+    head = tokens[:i]
+    # leading stop words inside the run ("However Qi", "The Ministry ...")
+    while run and run[0].lower().strip(".,") in _STOP_CAPS:
+        lowered = run[0].lower()
+        run = run[1:]
+        if lowered != "the":
+            head = head + [lowered]
+    if not run:
+        return None
+    # role words inside the run ("Xiaomi CEO Lei Jun"): the name starts after the last one
+    role_at = max((k for k, t in enumerate(run) if t.lower().strip(".,") in _ROLE_WORDS), default=-1)
+    role_parts: list[str] = []
+    if 0 <= role_at < len(run) - 1:
+        role_parts = run[: role_at + 1]
+        run = run[role_at + 1 :]
+    elif role_at == len(run) - 1:
+        return None  # "the CEO" alone is not a name
+    title = None
+    if run and run[0].lower() in _TITLES and len(run) > 1:
+        title = run[0].lower()
+        run = run[1:]
+    name = " ".join(run).strip(".,")
+    if not name or name.lower() in _STOP_CAPS or name.lower() in _PRONOUNS:
+        return None
+    if head:
+        words = [w.lower().strip(".,") for w in head]
+        if any(w in _ROLE_WORDS for w in words):
+            role_parts = head + role_parts
+        elif not all(w in _STOP_CAPS for w in words):
+            return None  # the clause is not just a name: "China accounted for ..."
+    role = _strip_article(" ".join(role_parts)) if role_parts else None
+    return name, role or None, title
+
+
+# ---------------------------------------------------------------- resolution
+
+
+@dataclass
+class _Context:
+    """The speakers met so far, most recent last."""
+
+    speakers: list[Speaker] = field(default_factory=list)
+
+    def _touch(self, speaker: Speaker) -> Speaker:
+        self.speakers = [s for s in self.speakers if s.name != speaker.name] + [speaker]
+        return speaker
+
+    def update(self, speaker: Speaker, **changes: object) -> Speaker:
+        for s in self.speakers:
+            if s.name == speaker.name:
+                speaker = s
+        new = replace(speaker, **changes)  # type: ignore[arg-type]
+        return self._touch(new)
+
+    def last(self) -> Speaker | None:
+        return self.speakers[-1] if self.speakers else None
+
+    def by_pronoun(self, pronoun: str) -> Speaker | None:
+        for s in reversed(self.speakers):
+            if pronoun in ("he", "she"):
+                if s.kind == "person" and s.gender in (None, pronoun):
+                    return self.update(s, gender=pronoun)
+            elif pronoun == "it":
+                if s.kind == "organization":
+                    return s
+            elif s.kind == "organization" or s.gender in (None, "they"):
+                return s
+        return None
+
+    def by_name(self, name: str, role: str | None, title: str | None) -> Speaker:
+        tokens = name.split()
+        lowered = name.lower()
+        for s in reversed(self.speakers):
+            if s.name.lower() == lowered or lowered in (a.lower() for a in s.aliases):
+                if role and not s.role:
+                    return self.update(s, role=role)
+                return self._touch(s)
+        if len(tokens) == 1:
+            # a surname or given name points to a person before an organisation
+            for kind in ("person", "organization"):
+                for s in reversed(self.speakers):
+                    if s.kind == kind and lowered in (t.lower() for t in s.name.split()):
+                        return self._touch(s)
+        if len(tokens) >= 2:
+            for s in reversed(self.speakers):
+                if s.kind == "person" and len(s.name.split()) == 1 and s.name in tokens:
+                    return self.update(s, name=name, role=role or s.role)
+        kind = "organization" if _is_org_name(name) else "person"
+        gender = _TITLES.get(title or "") if kind == "person" else "it"
+        aliases = tuple(a for a in {_acronym(name)} if a and kind == "organization")
+        return self._touch(Speaker(name=name, role=role, kind=kind, gender=gender, aliases=aliases))
+
+    def by_noun(self, noun: str) -> Speaker | None:
+        words = noun.lower().split()
+        head = words[-1] if words else ""
+        if head in _NOMINAL_DOC:
+            for s in reversed(self.speakers):
+                if s.role and head in s.role.lower().split():
+                    return s
+        for s in reversed(self.speakers):
+            if s.role and re.search(rf"\b{re.escape(head)}\b", s.role.lower()):
+                return s
+        for s in reversed(self.speakers):
+            if s.kind == "organization" and (head in _NOMINAL_ORG or head in s.name.lower().split()):
+                return s
+        return None
+
+
+# ---------------------------------------------------------------- cue finding
+
+
+@dataclass(frozen=True)
+class _Cue:
+    speaker: Speaker
+    cue: str
+    source: bool = False
+    at: int = 0  # offset of the cue in the paragraph
+
+
+def _subject_before(prefix: str, ctx: _Context) -> tuple[Speaker, str | None] | None:
+    """The speaker named just before a speech verb: "Name, role, said" / "he said"."""
+    prefix = re.sub(r"(?:\s+(?:also|further|later|then|again|once|previously|repeatedly|has|have|had|would|will|\w+ly))+\s*$",
+                    "", prefix, flags=re.IGNORECASE)
+    stripped = prefix.rstrip()
+    if not stripped:
+        return None
+    last_word = re.search(r"([A-Za-z]+)\W*$", stripped)
+    segments = stripped.rstrip(",").split(",")
+    tail = _clean(segments[-1])
+    if tail.lower() in _PRONOUNS:
+        found = ctx.by_pronoun(tail.lower())
+        return (found, None) if found else None
+    if stripped.endswith(",") and len(segments) >= 2:
+        for i in range(len(segments) - 2, max(-1, len(segments) - 5), -1):
+            parsed = split_name(segments[i])
+            if parsed:
+                role = _strip_article(", ".join(s.strip() for s in segments[i + 1 :]))
+                if len(role.split()) > 25 or not role:
+                    break
+                name, pre_role, title = parsed
+                speaker = ctx.by_name(name, role or pre_role, title)
+                if role.lower().startswith("which ") and speaker.kind == "person":
+                    speaker = ctx.update(speaker, kind="organization", gender="it")
+                return speaker, role
+            if len(segments[i].split()) > 12:
+                break
+    if last_word is None:
+        return None
+    nominal = re.search(r"(?:^|\s)(?:[Tt]he|[Ii]ts|[Tt]heir|[Aa]n?)\s+([a-z][\w\s-]{0,40})$", tail)
+    if nominal and not re.search(r"[A-Z]", nominal.group(1)):
+        found = ctx.by_noun(nominal.group(1))
+        return (found, None) if found else None
+    parsed = split_name(tail)
+    if parsed:
+        name, role, title = parsed
+        return ctx.by_name(name, role, title), role
+    return None
+
+
+def _subject_after(suffix: str, ctx: _Context) -> tuple[Speaker, str | None] | None:
+    """The speaker named after the verb in '"...," said Jane Doe, an economist.'"""
+    m = re.match(r"\s*(he|she|they|it)\b", suffix, flags=re.IGNORECASE)
+    if m:
+        found = ctx.by_pronoun(m.group(1).lower())
+        return (found, None) if found else None
+    m = re.match(r"\s*the\s+([a-z][\w -]{0,40}?)\s*(?:[.,;]|$)", suffix)
+    if m:
+        found = ctx.by_noun(m.group(1))
+        return (found, None) if found else None
+    m = re.match(
+        r"\s*((?:(?:Dr|Mr|Mrs|Ms|Prof|Rev|Sen|Gov|Gen|Rep)\.\s+)?[^,.;]+?)(?:,\s*([^;]+?))?\s*(?:[.;]\s*$|[.;]\s|$)",
+        suffix,
+    )
+    if not m:
+        return None
+    parsed = split_name(m.group(1))
+    if not parsed:
+        return None
+    name, pre_role, title = parsed
+    role = _strip_article(m.group(2)) if m.group(2) else pre_role
+    return ctx.by_name(name, role, title), role
+
+
+def _according_to(masked: str, start: int, end: int, ctx: _Context) -> _Cue | None:
+    m = _ACCORDING_RE.search(masked, start, end)
+    if not m:
+        return None
+    rest = masked[m.end() : end]
+    doc = re.match(
+        rf"\s+(?:a|an|the|its|their)?\s*(?:[\w-]+\s+){{0,3}}?(?P<noun>{_DOC_NOUNS})"
+        rf"(?:\s+(?:published|released|issued|compiled|conducted|produced|made|put out))?"
+        rf"\s+(?:by|from|of)\s+(?:the\s+)?(?P<org>[^,.;]+)",
+        rest,
+        flags=re.IGNORECASE,
+    )
+    if doc:
+        parsed = split_name(doc.group("org"))
+        if parsed:
+            name = parsed[0]
+            speaker = ctx.by_name(name, None, None)
+            speaker = ctx.update(speaker, kind="organization", gender="it", role=speaker.role or doc.group("noun").lower())
+            return _Cue(speaker, masked[m.start() : m.end() + doc.end("noun") + 0].strip(), source=True, at=m.start())
+    person = re.match(r"\s+(?:the\s+)?([^,.;]+)(?:,\s*([^,;]+?)\s*,)?", rest)
+    if person:
+        nominal = re.fullmatch(r"(?:the|its)\s+([a-z][\w\s-]*)", "the " + person.group(1).strip()) if person.group(1)[:1].islower() else None
+        if nominal:
+            found = ctx.by_noun(nominal.group(1))
+            if found:
+                return _Cue(found, "according to", source=found.role in _NOMINAL_DOC, at=m.start())
+        parsed = split_name(person.group(1))
+        if parsed:
+            name, pre_role, title = parsed
+            role = _strip_article(person.group(2)) if person.group(2) else pre_role
+            return _Cue(ctx.by_name(name, role, title), "according to", at=m.start())
+    return None
+
+
+def _doc_subject(masked: str, start: int, end: int, ctx: _Context) -> _Cue | None:
+    """'A report by the X Institute showed ...' makes X a cited source."""
+    m = re.search(
+        rf"\b(?:a|an|the|its)\s+(?:[\w-]+\s+){{0,3}}?(?P<noun>{_DOC_NOUNS})"
+        rf"(?:\s+(?:published|released|issued|compiled|conducted))?\s+(?:by|from)\s+(?:the\s+)?"
+        rf"(?P<org>[^,.;]+?)\s+(?:{_DOC_VERBS})\b",
+        masked[start:end],
+        flags=re.IGNORECASE,
+    )
+    if not m:
+        return None
+    parsed = split_name(m.group("org"))
+    if not parsed:
+        return None
+    speaker = ctx.by_name(parsed[0], None, None)
+    speaker = ctx.update(speaker, kind="organization", gender="it", role=speaker.role or m.group("noun").lower())
+    return _Cue(speaker, m.group(0).strip(), source=True, at=start + m.start())
+
+
+def _find_cue(text: str, masked: str, start: int, end: int, ctx: _Context) -> _Cue | None:
+    found = _according_to(masked, start, end, ctx) or _doc_subject(masked, start, end, ctx)
+    if found:
+        return found
+    for m in _CUE_RE.finditer(masked, start, end):
+        verb = m.group("verb").lower()
+        particle = (m.group("particle") or "").lower()
+        if verb in _PARTICLE and particle not in _PARTICLE[verb].split("|"):
+            quoted_next = re.match(r"[^\"\u201c.;]{0,40}[\"\u201c]", masked[m.end() : end])
+            if not (verb.startswith("call") and quoted_next):
+                continue
+        if verb in {"state", "states", "point", "call", "ask", "expect", "expects", "expected",
+                    "believe", "believes", "believed", "forecast", "estimate"} and not m.group("verb")[0].islower():
+            continue
+        cue_text = m.group(0)
+        before = masked[start : m.start()]
+        if re.search(r"\b(?:was|were|is|are|be|been|being)\s*$", before, flags=re.IGNORECASE):
+            continue  # passive: "it was said"
+        if re.search(r"[\"\u201d]\s*,?\s*$", before.rstrip("_ ,")) or re.search(r"[,?!][\"\u201d]\s*$", before):
+            after = _subject_after(masked[m.end() : end], ctx)
+            if after:
+                return _Cue(after[0], cue_text, at=m.start())
+        subject = _subject_before(before, ctx)
+        if subject:
+            speaker, _role = subject
+            if before.rstrip().endswith(","):
+                return _Cue(speaker, cue_text, at=m.start())
+            return _Cue(speaker, f"{subject_text(before)} {cue_text}".strip(), at=m.start())
+    return None
+
+
+def subject_text(before: str) -> str:
+    """The last few words before a cue, for the `cue` field ("Qi warned", "he said")."""
+    tail = _clean(before.rstrip().rstrip(",").split(",")[-1])
+    words = tail.split()
+    return " ".join(words[-2:]) if len(words) <= 3 else words[-1]
+
+
+# ---------------------------------------------------------------- statements
+
+
+def _is_full_quote(content: str) -> bool:
+    words = content.split()
+    if not words:
+        return False
+    first = content.lstrip(".\u2026 ")[:1]
+    if first.isupper() or first.isdigit():
+        return len(words) >= 3
+    return content.rstrip()[-1:] in ",!?" and len(words) >= 8
+
+
+def _paragraph_statements(doc: str, para: Paragraph, ctx: _Context, carry: Speaker | None) -> tuple[list[Statement], Speaker | None]:
+    text = para.text
+    quotes = quote_spans(text)
+    masked = _mask(text, quotes)
+    units = sentence_spans(text, masked)
+    result: list[Statement] = []
+    previous: tuple[Speaker | None, str] = (None, "narration")
+    last_speaker = carry
+    for u_start, u_end in units:
+        unit_quotes = [(s, e) for s, e in quotes if s >= u_start and e <= u_end and text[s:e].strip()]
+        cue = _find_cue(text, masked, u_start, u_end, ctx)
+        full = [q for q in unit_quotes if _is_full_quote(text[q[0] : q[1]])]
+        quoted_chars = sum(e - s for s, e in unit_quotes)
+        speaker: Speaker | None
+        if cue:
+            speaker = cue.speaker
+            if cue.source or (speaker.kind == "organization" and (speaker.role or "") in _NOMINAL_DOC):
+                kind = "source"
+            elif full:
+                kind = "direct"
+            elif unit_quotes and quoted_chars >= 0.8 * (u_end - u_start - len(cue.cue)):
+                kind = "partial"
+            else:
+                kind = "indirect"
+            cue_text = cue.cue
+        elif full and quoted_chars >= 0.5 * (u_end - u_start) and last_speaker is not None:
+            # a quote with no cue continues the last speaker's words
+            speaker, kind, cue_text = last_speaker, "direct", None
+        elif previous[0] is not None:
+            speaker, kind, cue_text = previous[0], previous[1], None
+        else:
+            speaker, kind, cue_text = None, "narration", None
+        if kind == "direct" and full:
+            t_start, t_end = full[0][0], full[-1][1]
+        else:
+            t_start, t_end = u_start, u_end
+        statement_text = text[t_start:t_end]
+        stmt = Statement(
+            doc=doc,
+            paragraph=para.number,
+            text=statement_text,
+            start=para.start + t_start,
+            end=para.start + t_end,
+            span_start=para.start + u_start,
+            span_end=para.start + u_end,
+            speaker=speaker.name if speaker else None,
+            role=None,
+            kind=kind,
+            cue=cue_text,
+            quotes=tuple(text[s:e] for s, e in unit_quotes),
+        )
+        if result and cue is None and result[-1].speaker == stmt.speaker and result[-1].kind == kind:
+            prev = result[-1]
+            merged_text_start = prev.start - para.start
+            result[-1] = replace(
+                prev,
+                text=text[merged_text_start:t_end] if kind != "direct" else text[merged_text_start:t_end],
+                end=para.start + t_end,
+                span_end=para.start + u_end,
+                quotes=prev.quotes + stmt.quotes,
+            )
+        else:
+            result.append(stmt)
+        previous = (speaker, kind)
+        if speaker is not None:
+            last_speaker = speaker
+    return result, last_speaker
+
+
+def attribute(article: Article) -> Attribution:
+    """Every statement of the article, with speaker, role, kind, cue and offsets."""
+    ctx = _Context()
+    statements: list[Statement] = []
+    carry: Speaker | None = None
+    for para in article.paragraphs:
+        found, carry = _paragraph_statements(article.doc, para, ctx, carry)
+        statements.extend(found)
+    # roles become known as the article goes on; give every statement the final one
+    speakers = {s.name: s for s in ctx.speakers}
+    final = tuple(
+        replace(s, role=speakers[s.speaker].role if s.speaker in speakers else None) for s in statements
+    )
+    used = {s.speaker for s in final if s.speaker}
+    ordered: list[Speaker] = []
+    for s in final:
+        if s.speaker in used and all(o.name != s.speaker for o in ordered):
+            ordered.append(speakers[s.speaker])
+    return Attribution(statements=final, speakers=tuple(ordered))
+
+
+def paragraph_summary(statements: list[Statement] | tuple[Statement, ...], paragraph: int) -> tuple[str | None, str]:
+    """(speaker, kind) that best describes one paragraph, as in the gold attribution."""
+    mine = [s for s in statements if s.paragraph == paragraph and s.kind != "narration"]
+    if not mine:
+        return None, "narration"
+    kinds = {s.kind for s in mine}
+    for kind in ("direct", "source", "indirect", "partial"):
+        if kind in kinds:
+            return mine[0].speaker, "indirect" if kind == "partial" else kind
+    return mine[0].speaker, mine[0].kind

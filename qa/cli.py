@@ -1,0 +1,182 @@
+"""The `qa` command: thin wrappers over the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from qa.errors import QAError
+
+log = logging.getLogger("qa")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qa", description="Ask a news article questions; get its own words back.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="build the index from article files")
+    build.add_argument("--source", action="append", metavar="FILE", help="article file (repeatable); default: the bundled article")
+    build.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or index/)")
+    build.add_argument("--model", metavar="NAME_OR_PATH", help="embedding model (default: $QA_MODEL or the bundled one)")
+
+    check = sub.add_parser("check", help="check the index against its sources; rebuild it if stale or missing")
+    check.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or index/)")
+    check.add_argument("--model", metavar="NAME_OR_PATH", help="embedding model the index must use")
+
+    ask = sub.add_parser("ask", help="ask the article a question")
+    ask.add_argument("question")
+    ask.add_argument("-k", type=int, default=3, help="at most this many quotes (default 3)")
+    ask.add_argument("--history", action="append", default=[], metavar="TURN", help="an earlier question of the chat (repeatable, oldest first)")
+    ask.add_argument("--speaker", help="only quote this speaker")
+    ask.add_argument("--json", action="store_true", help="print JSON")
+    _index_options(ask)
+
+    quotes = sub.add_parser("quotes", help="list every attributed statement of an article")
+    quotes.add_argument("file", nargs="?", help="article file (default: the bundled article)")
+    quotes.add_argument("--speaker", help="only this speaker (full name or part of it)")
+    quotes.add_argument("--json", action="store_true", help="print JSON")
+
+    ev = sub.add_parser("eval", help="score the bot on a gold question set")
+    ev.add_argument("--questions", metavar="FILE", help="questions JSONL (default: eval/questions.jsonl)")
+    ev.add_argument("--mode", choices=["answer", "hybrid", "dense", "bm25"], default="answer")
+    ev.add_argument("--json", action="store_true", help="print JSON")
+    _index_options(ev)
+
+    serve = sub.add_parser("serve", help="start the web chat")
+    serve.add_argument("--host", default=None, help="default: $QA_HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default: $QA_PORT or 7860")
+    _index_options(serve)
+    return parser
+
+
+def _index_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or index/)")
+    parser.add_argument("--model", metavar="NAME_OR_PATH", help="embedding model (default: the index's)")
+
+
+def _retriever(args: argparse.Namespace) -> Any:
+    from qa.retrieval import Retriever
+
+    return Retriever.load(args.index, model=args.model)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from qa import store
+    from qa.embedding import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder(args.model)
+    manifest = store.build(args.source, args.index, embedder=embedder, progress=True)
+    target = args.index or store.default_index_dir()
+    print(f"built {manifest['chunk_count']} chunks with {manifest['model']['id']} into {target} "
+          f"in {manifest['build_seconds']:.1f}s")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from qa import store
+    from qa.embedding import SentenceTransformerEmbedder, model_id
+    from qa.errors import IndexMissingError
+
+    folder = Path(args.index) if args.index else store.default_index_dir()
+    try:
+        manifest = store.read_manifest(folder)
+    except IndexMissingError:
+        print(f"no index in {folder}; building it")
+        return cmd_build(argparse.Namespace(source=None, index=str(folder), model=args.model))
+    wanted = model_id(args.model) if args.model else None
+    reasons = store.stale_reasons(manifest, model=wanted)
+    if not reasons:
+        store.load(folder)  # checksums and shapes
+        print(f"index in {folder} is up to date ({manifest['chunk_count']} chunks, {manifest['model']['id']})")
+        return 0
+    print(f"index in {folder} is stale: {'; '.join(reasons)}; rebuilding")
+    sources = store.sources_available(manifest)
+    manifest = store.build(sources, folder, embedder=SentenceTransformerEmbedder(wanted or manifest["model"]["id"]))
+    print(f"rebuilt {manifest['chunk_count']} chunks in {folder}")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from qa.retrieval import clean_question
+
+    clean_question(args.question)  # refuse bad input before loading anything
+    answer = _retriever(args).answer(args.question, history=args.history, k=args.k, speaker=args.speaker)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(answer.markdown)
+    return 0
+
+
+def cmd_quotes(args: argparse.Namespace) -> int:
+    from qa import article
+    from qa.attribution import attribute
+
+    statements = [s for s in attribute(article.load(args.file)).statements if s.kind != "narration"]
+    if args.speaker:
+        wanted = args.speaker.lower()
+        statements = [s for s in statements if s.speaker and wanted in s.speaker.lower()]
+    if args.json:
+        print(json.dumps([s.to_json() for s in statements], ensure_ascii=False, indent=2))
+        return 0
+    rows = [(str(s.paragraph), s.speaker or "", s.kind, s.cue or "", _short(s.text, 70)) for s in statements]
+    header = ("para", "speaker", "kind", "cue", "text")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(row)))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from qa.evaluation import default_questions, evaluate, read_questions
+
+    questions = read_questions(args.questions or default_questions())
+    report = evaluate(_retriever(args), questions, mode=args.mode)
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    for name, value in report.metrics.items():
+        print(f"{name:12} {value}")
+    if report.misses:
+        print(f"\n{len(report.misses)} misses:")
+        for miss in report.misses:
+            print(f"  {miss['id']}: {miss['question']}\n      {miss['miss']}; top {miss['top']}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    root = str(Path(__file__).resolve().parent.parent)  # app.py stands beside the package
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    import app
+
+    return app.main(["--index", args.index] if args.index else [], host=args.host, port=args.port, model=args.model)
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="qa: %(message)s")
+    commands = {"build": cmd_build, "check": cmd_check, "ask": cmd_ask, "quotes": cmd_quotes, "eval": cmd_eval, "serve": cmd_serve}
+    try:
+        return commands[args.command](args)
+    except QAError as exc:
+        print(f"qa: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

@@ -1,0 +1,372 @@
+"""The index on disk: plain files plus a manifest, written atomically and checked on load.
+
+    index/
+      manifest.json    format, versions, model, settings, sources and a sha256 of every file
+      chunks.jsonl     one chunk per line: text, doc, paragraph, offsets, speaker, role, kind
+      speakers.json    the speakers of the indexed articles, with roles and aliases
+      vectors.faiss    FAISS inner-product index over unit-length vectors
+      bm25/            the BM25 index as bm25s writes it
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa import article as articles
+from qa.attribution import SETTINGS_VERSION as ATTRIBUTION_VERSION
+from qa.attribution import Speaker, attribute
+from qa.chunking import Chunk, ChunkSettings, embedding_text, make_chunks
+from qa.embedding import Embedder
+from qa.errors import IndexCorruptError, IndexMissingError, IndexWriteError, SourceError
+from qa.lexical import Lexical
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 2
+INDEX_ENV = "QA_INDEX"
+BUNDLED = "bundled:"  # how the manifest names the article shipped inside the package
+EXACT_LIMIT = 50_000  # above this many chunks the vector index is HNSW instead of exact
+_FILES = ("chunks.jsonl", "speakers.json", "vectors.faiss")
+_BM25_DIR = "bm25"
+
+
+def default_index_dir() -> Path:
+    """$QA_INDEX, else index/ beside the package (the repository's committed index)."""
+    env = os.environ.get(INDEX_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path(__file__).resolve().parent.parent / "index"
+
+
+def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("qa")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """One article the index was built from."""
+
+    doc: str
+    path: str  # "bundled:<file>" or a path as given
+    sha256: str
+
+    def resolve(self) -> Path:
+        if self.path.startswith(BUNDLED):
+            return articles.bundled_path().parent / self.path[len(BUNDLED) :]
+        return Path(self.path)
+
+
+def source_ref(article: articles.Article) -> SourceRef:
+    bundled = articles.bundled_path()
+    path = article.path or ""
+    if path and Path(path).resolve() == bundled.resolve():
+        path = BUNDLED + bundled.name
+    return SourceRef(doc=article.doc, path=path, sha256=article.sha256)
+
+
+def settings() -> dict[str, Any]:
+    """Everything besides sources and model that changes what a build produces."""
+    return {
+        "chunking": ChunkSettings().to_json(),
+        "attribution": {"method": "rules", "version": ATTRIBUTION_VERSION},
+        "lexical": {"method": "bm25", "library": "bm25s", "tokenizer": "words-stopwords-snowball"},
+        "embedding_text": "speaker-role-prefix",
+        "normalized": True,
+        "metric": "inner_product",
+    }
+
+
+@dataclass(frozen=True)
+class IndexData:
+    """A loaded index: everything the retriever needs, checked against its manifest."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    chunks: tuple[Chunk, ...]
+    speakers: tuple[Speaker, ...]
+    vectors: Any  # faiss.Index
+    lexical: Lexical
+
+
+# ---------------------------------------------------------------- building
+
+
+def _vector_index(vectors: np.ndarray) -> Any:
+    import faiss
+
+    dim = vectors.shape[1]
+    if len(vectors) > EXACT_LIMIT:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 128
+    else:
+        index = faiss.IndexFlatIP(dim)
+    index.add(vectors)
+    return index
+
+
+def build(
+    sources: Iterable[str | Path] | None = None,
+    index_dir: str | Path | None = None,
+    *,
+    embedder: Embedder,
+    progress: bool = False,
+    before_commit: Callable[[Path], None] | None = None,
+) -> dict[str, Any]:
+    """Attribute, chunk, embed and index the articles; swap the result into index_dir atomically.
+
+    Args:
+        sources: article files; the bundled article when None or empty.
+        index_dir: target folder; default_index_dir() when None.
+        embedder: turns chunk texts into unit vectors.
+        progress: show a progress bar while embedding.
+        before_commit: called with the finished temporary folder just before it is moved
+            into place (tests use it to simulate a crash).
+
+    Returns:
+        The manifest written.
+    """
+    started = time.perf_counter()
+    paths = list(sources or [])
+    loaded = [articles.load(p) for p in paths] if paths else [articles.load()]
+    docs = [a.doc for a in loaded]
+    if len(set(docs)) != len(docs):
+        raise SourceError(f"two sources share a document name: {sorted(docs)}")
+    chunks: list[Chunk] = []
+    speakers: list[Speaker] = []
+    for art in loaded:
+        attribution = attribute(art)
+        chunks.extend(make_chunks(art, attribution, first_id=len(chunks)))
+        speakers.extend(attribution.speakers)
+    if not chunks:
+        raise SourceError("the sources hold no text to index")
+    vectors = embedder.encode([embedding_text(c) for c in chunks], progress=progress)
+    target = Path(index_dir) if index_dir is not None else default_index_dir()
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "package_version": package_version(),
+        "model": {"id": embedder.model_id, "dimension": int(vectors.shape[1])},
+        "settings": settings(),
+        "sources": [asdict(source_ref(a)) for a in loaded],
+        "chunk_count": len(chunks),
+        "vector_index": "hnsw" if len(chunks) > EXACT_LIMIT else "flat",
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+    def write(folder: Path) -> None:
+        import faiss
+
+        with open(folder / "chunks.jsonl", "w", encoding="utf-8") as handle:
+            for chunk in chunks:
+                handle.write(json.dumps(chunk.to_json(), ensure_ascii=False) + "\n")
+        (folder / "speakers.json").write_text(
+            json.dumps([asdict(s) for s in speakers], ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        faiss.write_index(_vector_index(vectors), str(folder / "vectors.faiss"))
+        Lexical.build([c.text for c in chunks]).save(folder / _BM25_DIR)
+        manifest["build_seconds"] = round(time.perf_counter() - started, 3)
+        manifest["files"] = {name: _sha256(folder / name) for name in _all_files(folder)}
+        _write_json(folder / "manifest.json", manifest)
+        if before_commit:
+            before_commit(folder)
+
+    write_atomic(target, write)
+    log.info("built index of %d chunks in %s", len(chunks), target)
+    return manifest
+
+
+def _all_files(folder: Path) -> list[str]:
+    return sorted(
+        str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json"
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in [*folder.rglob("*"), folder]:
+        with contextlib.suppress(OSError):
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return bool(result == 0)
+
+
+def write_atomic(target: Path, write: Callable[[Path], None]) -> None:
+    """Fill a temporary folder beside target, then put it in place in one rename.
+
+    Readers see the old index or the new one, never a mix; a crash leaves the old one.
+    """
+    parent = target.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
+        tmp.chmod(0o755)
+    except OSError as exc:
+        raise IndexWriteError(f"cannot write the index beside {target}: {exc.strerror}") from None
+    try:
+        write(tmp)
+        _fsync_tree(tmp)
+        if target.exists():
+            if not _exchange(tmp, target):
+                old = parent / f".{target.name}.old-{os.getpid()}"
+                os.rename(target, old)
+                os.rename(tmp, target)
+                tmp = old
+            shutil.rmtree(tmp, ignore_errors=True)  # now the previous index
+        else:
+            os.rename(tmp, target)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise IndexWriteError(f"cannot write the index to {target}: {exc.strerror or exc}") from None
+        with contextlib.suppress(OSError):
+            fd = os.open(parent, os.O_RDONLY)
+            os.fsync(fd)
+            os.close(fd)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def recover(target: Path) -> None:
+    """Put back an index left aside by a crash between two renames (systems without exchange)."""
+    if target.exists():
+        return
+    for old in sorted(target.parent.glob(f".{target.name}.old-*")):
+        if (old / "manifest.json").exists():
+            os.rename(old, target)
+            log.warning("restored the previous index from %s", old)
+            return
+
+
+# ---------------------------------------------------------------- loading
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    recover(folder)
+    path = folder / "manifest.json"
+    if not folder.exists() or not path.exists():
+        raise IndexMissingError(
+            f"no index in {folder}; build it with `qa build --index {folder}` (or `make index`)"
+        )
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise IndexCorruptError(f"{path} is not valid JSON; rebuild with `qa build --index {folder}`") from None
+    if not isinstance(manifest, dict) or "format_version" not in manifest:
+        raise IndexCorruptError(f"{path} is not an index manifest")
+    return manifest
+
+
+def stale_reasons(manifest: dict[str, Any], *, model: str | None = None) -> list[str]:
+    """Why an index no longer matches its sources, model or this version's settings."""
+    reasons: list[str] = []
+    if manifest.get("format_version") != FORMAT_VERSION:
+        reasons.append(f"index format {manifest.get('format_version')} is not {FORMAT_VERSION}")
+    if manifest.get("settings") != settings():
+        reasons.append("built with other chunking, attribution or lexical settings")
+    if model is not None and manifest.get("model", {}).get("id") != model:
+        reasons.append(f"built with model {manifest.get('model', {}).get('id')!r}, not {model!r}")
+    for raw in manifest.get("sources", []):
+        ref = SourceRef(**raw)
+        path = ref.resolve()
+        if not path.exists():
+            continue  # judged by sources_available()
+        try:
+            current = articles.load(path).sha256
+        except SourceError as exc:
+            reasons.append(str(exc))
+            continue
+        if current != ref.sha256:
+            reasons.append(f"source {path} changed since the build")
+    return reasons
+
+
+def sources_available(manifest: dict[str, Any]) -> list[Path] | None:
+    """The source files, when all of them are still there to rebuild from."""
+    paths = [SourceRef(**raw).resolve() for raw in manifest.get("sources", [])]
+    if not paths or not all(p.is_file() for p in paths):
+        return None
+    return paths
+
+
+def load(folder: Path) -> IndexData:
+    """Read an index, verifying every file against the manifest's checksums."""
+    import faiss
+
+    manifest = read_manifest(folder)
+    expected: dict[str, str] = manifest.get("files", {})
+    for name in (*_FILES, f"{_BM25_DIR}/params.index.json"):
+        if name not in expected:
+            raise IndexCorruptError(f"the manifest in {folder} does not list {name}; rebuild the index")
+    for name, digest in expected.items():
+        path = folder / name
+        if not path.is_file():
+            raise IndexCorruptError(f"index file missing: {path}; rebuild with `qa build --index {folder}`")
+        if _sha256(path) != digest:
+            raise IndexCorruptError(
+                f"index file damaged (checksum differs): {path}; rebuild with `qa build --index {folder}`"
+            )
+    try:
+        with open(folder / "chunks.jsonl", encoding="utf-8") as handle:
+            chunks = tuple(Chunk.from_json(json.loads(line)) for line in handle if line.strip())
+        raw_speakers = json.loads((folder / "speakers.json").read_text(encoding="utf-8"))
+        speakers = tuple(Speaker(**{**s, "aliases": tuple(s.get("aliases", ()))}) for s in raw_speakers)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise IndexCorruptError(f"index metadata in {folder} cannot be read: {exc}") from None
+    try:
+        vectors = faiss.read_index(str(folder / "vectors.faiss"))
+    except RuntimeError:
+        raise IndexCorruptError(f"index file damaged: {folder / 'vectors.faiss'}") from None
+    try:
+        lexical = Lexical.load(folder / _BM25_DIR)
+    except Exception as exc:  # bm25s raises what numpy or json raise
+        raise IndexCorruptError(f"index file damaged in {folder / _BM25_DIR}: {exc}") from None
+    if vectors.ntotal != len(chunks) or manifest.get("chunk_count") != len(chunks):
+        raise IndexCorruptError(f"{folder}: {len(chunks)} chunks but {vectors.ntotal} vectors")
+    if vectors.d != manifest.get("model", {}).get("dimension"):
+        raise IndexCorruptError(f"{folder}: vectors have dimension {vectors.d}, manifest says otherwise")
+    return IndexData(folder, manifest, chunks, speakers, vectors, lexical)
+

@@ -1,0 +1,118 @@
+"""Attribution on the bundled article and on articles written for these tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qa import article
+from qa.attribution import attribute, paragraph_summary, quote_spans, sentence_spans
+
+from .conftest import ARTICLES, ROOT
+
+
+def _gold(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+CASES = [
+    (None, ROOT / "eval" / "attribution.jsonl"),
+    (ARTICLES / "river-cleanup.txt", ARTICLES / "river-cleanup.gold.jsonl"),
+    (ARTICLES / "warehouse-robots.txt", ARTICLES / "warehouse-robots.gold.jsonl"),
+]
+
+
+@pytest.mark.parametrize(("source", "gold_file"), CASES, ids=["bundled", "river", "warehouse"])
+def test_every_paragraph_has_the_gold_speaker_and_kind(source, gold_file):
+    result = attribute(article.load(source))
+    for gold in _gold(gold_file):
+        speaker, kind = paragraph_summary(result.statements, gold["paragraph"])
+        assert (speaker, kind) == (gold["speaker"], gold["kind"]), gold
+        if gold.get("role"):
+            assert result.speaker(gold["speaker"]).role == gold["role"]
+        for other in gold.get("also", []):
+            assert other in {s.speaker for s in result.statements if s.paragraph == gold["paragraph"]}
+
+
+def test_direct_quotes_are_the_words_inside_the_marks():
+    art = article.load()
+    result = attribute(art)
+    gold = {g["paragraph"]: g for g in _gold(ROOT / "eval" / "attribution.jsonl")}
+    for stmt in result.statements:
+        assert art.text[stmt.start : stmt.end] == stmt.text  # offsets point at the source
+        if stmt.kind == "direct" and gold[stmt.paragraph].get("quote"):
+            assert stmt.text.startswith(gold[stmt.paragraph]["quote"])
+
+
+def test_partial_quotes_are_recorded_on_reported_speech():
+    result = attribute(article.load())
+    gold = [g for g in _gold(ROOT / "eval" / "attribution.jsonl") if g.get("partial_quote")]
+    for g in gold:
+        quotes = [q for s in result.statements if s.paragraph == g["paragraph"] for q in s.quotes]
+        assert g["partial_quote"] in quotes
+
+
+def test_surname_resolves_to_person_not_same_named_company():
+    text = (
+        "Chen Wei, chairman of Chen-Tech Holdings, said the market would recover.\n"
+        "Chen-Tech Holdings said in a statement that sales fell.\n"
+        "Chen warned that costs were rising.\n"
+    )
+    result = attribute(article.parse(text, doc="t"))
+    assert [s.speaker for s in result.statements] == ["Chen Wei", "Chen-Tech Holdings", "Chen Wei"]
+
+
+def test_she_and_they_resolve_to_the_right_speakers():
+    text = (
+        'Dr. Ana Silva, a virologist at Porto University, said the outbreak was slowing.\n'
+        'Tom Reed, a local councillor, disagreed. He said clinics were still full.\n'
+        '"We are not out of the woods," she said.\n'
+        'The Health Ministry said it would publish new figures on Friday. They added that schools stay open.\n'
+    )
+    result = attribute(article.parse(text, doc="t"))
+    speakers = [(s.paragraph, s.speaker, s.kind) for s in result.statements]
+    assert (3, "Ana Silva", "direct") in speakers
+    assert (2, "Tom Reed", "indirect") in speakers
+    assert all(sp == "Health Ministry" for p, sp, _ in speakers if p == 4)
+
+
+def test_quote_before_and_after_the_cue_and_spanning_sentences():
+    text = (
+        '"Prices will fall. Wages will not," said Maria Lopez, an economist at Banco Sur.\n'
+        'Lopez said: "The gap will widen. Families will feel it first."\n'
+    )
+    result = attribute(article.parse(text, doc="t"))
+    direct = [s for s in result.statements if s.kind == "direct"]
+    assert [s.speaker for s in direct] == ["Maria Lopez", "Maria Lopez"]
+    assert direct[0].text.startswith("Prices will fall. Wages will not,")
+    assert direct[1].text == "The gap will widen. Families will feel it first."
+    assert result.speaker("Maria Lopez").role == "economist at Banco Sur"
+
+
+def test_narration_only_paragraph_has_no_speaker():
+    text = "The bridge opened in 1932 and carries 40,000 cars a day.\n"
+    (stmt,) = attribute(article.parse(text, doc="t")).statements
+    assert (stmt.speaker, stmt.kind) == (None, "narration")
+
+
+def test_sentence_splitting_keeps_abbreviations_and_quotes_whole():
+    text = 'Dr. Smith met Mr. Jones at 5 p.m. on Friday. "Go. Now," he said. It rained.'
+    spans = sentence_spans(text)
+    assert [text[s:e] for s, e in spans] == [
+        "Dr. Smith met Mr. Jones at 5 p.m. on Friday.",
+        '"Go. Now," he said.',
+        "It rained.",
+    ]
+
+
+def test_unbalanced_and_curly_quotes():
+    assert quote_spans("\u201cone\u201d and \u201ctwo") == [(1, 4), (11, 14)]
+    assert quote_spans('he said "open') == [(9, 13)]
+
+
+def test_garbage_paragraphs_do_not_crash():
+    text = '"\n""""\n,,,, said said said\n\u200b\u202e\n' + "x" * 5000 + "\n"
+    result = attribute(article.parse(text, doc="t"))
+    assert all(s.kind in {"direct", "partial", "indirect", "source", "narration"} for s in result.statements)

@@ -1,0 +1,142 @@
+"""End-to-end retrieval and answering with the real bundled model and the committed index."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa import BadQuestionError, Retriever, store
+from qa.evaluation import evaluate, read_questions
+
+from .conftest import ARTICLES, ROOT
+
+QUESTIONS = read_questions(ROOT / "eval" / "questions.jsonl")
+ANSWERABLE = [q for q in QUESTIONS if not q.unanswerable]
+
+
+def test_import_is_light():
+    code = "import sys, qa; from qa import Retriever, Hit; print('torch' in sys.modules, 'faiss' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_committed_index_matches_a_fresh_build(tmp_path: Path, real_embedder):
+    import faiss
+
+    fresh = tmp_path / "index"
+    store.build(None, fresh, embedder=real_embedder)
+    committed = ROOT / "index"
+    assert (fresh / "chunks.jsonl").read_text() == (committed / "chunks.jsonl").read_text()
+    assert (fresh / "speakers.json").read_text() == (committed / "speakers.json").read_text()
+    a = json.loads((fresh / "manifest.json").read_text())
+    b = json.loads((committed / "manifest.json").read_text())
+    for key in ("format_version", "model", "settings", "sources", "chunk_count", "vector_index"):
+        assert a[key] == b[key], key
+    va = faiss.read_index(str(fresh / "vectors.faiss")).reconstruct_n(0, a["chunk_count"])
+    vb = faiss.read_index(str(committed / "vectors.faiss")).reconstruct_n(0, b["chunk_count"])
+    assert np.allclose(va, vb, atol=1e-4)
+
+
+def test_search_finds_gold_paragraph_in_top_three(retriever: Retriever):
+    found = sum(
+        any(h.paragraph in q.gold_paragraphs for h in retriever.search(q.question, k=3))
+        for q in ANSWERABLE
+        if not q.history
+    )
+    assert found / len([q for q in ANSWERABLE if not q.history]) >= 0.95
+
+
+def test_hits_are_verbatim_and_attributed(retriever: Retriever):
+    from qa import article
+
+    art = article.load()
+    for hit in retriever.search("Who warned about security risks?", k=5):
+        assert art.text[hit.start : hit.end] == hit.text
+        assert hit.text in art.paragraph(hit.paragraph).text
+        assert hit.doc == art.doc
+        assert (hit.speaker is None) == (hit.role is None) or hit.kind == "narration"
+    top = retriever.search("Who warned about security risks?", k=1)[0]
+    assert top.speaker and top.role and top.kind == "indirect"
+
+
+def test_search_prefers_the_named_speaker(retriever: Retriever):
+    for speaker in retriever.speakers:
+        surname = speaker.name.split()[0] if speaker.kind == "person" else speaker.name
+        hits = retriever.search(f"What did {surname} say?", k=2)
+        assert hits[0].speaker == speaker.name
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "\x00\x01", "?!?", "x" * 5000])
+def test_bad_questions_are_refused_clearly(retriever: Retriever, bad: str):
+    with pytest.raises(BadQuestionError):
+        retriever.search(bad)
+    with pytest.raises(BadQuestionError):
+        retriever.answer(bad)
+
+
+def test_odd_unicode_and_html_are_answered_as_text(retriever: Retriever):
+    answer = retriever.answer("<script>alert(1)</script> Who is the chairman of Qi\u2011Anxin?\u200b")
+    assert "<script>" not in answer.markdown
+    for q in ["ＡＩ safety?", "Ｗｈｏ said safety must be the foundation", "\u202eWho said safety\u202c"]:
+        assert retriever.search(q, k=1)
+
+
+def test_eval_targets_hold(retriever: Retriever):
+    report = evaluate(retriever, QUESTIONS)
+    m = report.metrics
+    assert m["hit@1"] >= 0.90, report.misses
+    assert m["recall@3"] == 1.0, report.misses
+    assert m["attribution"] == 1.0, report.misses
+    assert m["abstention"] == 1.0, report.misses
+
+
+def test_follow_up_resolves_he_and_what_else(retriever: Retriever):
+    first = retriever.answer("What did the Qi-Anxin chairman say about AI?")
+    follow = retriever.answer("What else did he say?", history=[first.question])
+    assert not follow.abstained
+    assert {h.speaker for h in follow.hits} == {first.speaker}
+    assert not {h.chunk_id for h in follow.hits} & {h.chunk_id for h in first.hits}
+
+
+def test_abstains_on_unknown_people_and_topics(retriever: Retriever):
+    for q in ["What did Angela Merkel say about trade?", "What is the capital of Peru?", "How tall is Mount Everest?"]:
+        answer = retriever.answer(q)
+        assert answer.abstained and not answer.hits, q
+        assert "does not say" in answer.markdown
+
+
+def test_markdown_quotes_verbatim_with_attribution(retriever: Retriever):
+    answer = retriever.answer("Who said safety must be the foundation?")
+    hit = answer.hits[0]
+    assert hit.kind == "direct"
+    assert f"**{hit.speaker}**" in answer.markdown
+    assert f"(paragraph {hit.paragraph})" in answer.markdown
+    assert "> " in answer.markdown
+
+
+def test_reported_speech_is_marked(retriever: Retriever):
+    answer = retriever.answer("Who compared AI's momentum to a rallying call?")
+    assert answer.hits[0].kind == "indirect"
+    assert "Reported speech" in answer.markdown
+
+
+def test_speaker_filter(retriever: Retriever):
+    name = retriever.speakers[0].name
+    answer = retriever.answer("What about AI?", speaker=name)
+    assert answer.hits and all(h.speaker == name for h in answer.hits)
+
+
+def test_other_article_end_to_end(tmp_path: Path, real_embedder):
+    folder = tmp_path / "index"
+    store.build([ARTICLES / "warehouse-robots.txt"], folder, embedder=real_embedder)
+    retriever = Retriever.load(folder, embedder=real_embedder)
+    answer = retriever.answer("What did the union leader say about talks?")
+    assert answer.hits[0].speaker == "Mei Tanaka"
+    assert retriever.answer("What did Blake say about the claims?").hits[0].speaker == "Jordan Blake"
+    assert retriever.answer("Who said the robot is the most important product?").hits[0].speaker == "Sofia Marchetti"
+    assert retriever.answer("What did Elon Musk say?").abstained
