@@ -35,7 +35,8 @@ _WHO_IS = re.compile(r"^\s*(?:who|what)\s+(?:is|was|are|were)\b", re.IGNORECASE)
 _WHO_SAID = re.compile(r"^\s*who\b(?!\s+(?:is|was|are|were)\b)", re.IGNORECASE)
 _MISSING_SHARE = 0.5  # abstain when at least this share of the topic is absent from the candidates
 _MIN_DENSE = 0.2  # ... or when even the best passage is this unlike the question
-_RELATIVE_KEEP = 0.75  # further quotes must score at least this share of the first
+_DENSE_MARGIN = 0.06  # further quotes must be about as close to the question as the first ...
+_LEXICAL_SHARE = 0.4  # ... and share a fair part of its matching words
 _HISTORY_TURNS = 6
 
 _NOT_IN_ARTICLE = "The article does not say."
@@ -52,6 +53,7 @@ class Answer:
     message: str = ""
     speaker: str | None = None  # the speaker the question was taken to be about
     reason: str = ""  # why it abstained, for logs and evaluation
+    ranked: tuple[Hit, ...] = field(default=(), repr=False)  # the candidates behind `hits`, best first
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -275,8 +277,12 @@ def answer(
         # "Who is X?": the passage that introduces X, with name and role, comes first
         intro = [h for h in ranked if h.speaker == focus_name and focus_name in h.text]
         ranked = intro[:1] + [h for h in ranked if h not in intro[:1]]
-    top = ranked[0].score
-    shown = [h for h in ranked[:k] if h.score >= _RELATIVE_KEEP * top or (focus and not topic)]
+    first = ranked[0]
+    shown = [first] + [
+        h for h in ranked[1:k]
+        if (focus and not topic)
+        or (h.dense >= first.dense - _DENSE_MARGIN and h.lexical >= _LEXICAL_SHARE * first.lexical)
+    ]
     who_said = bool(_WHO_SAID.match(text))
     speaker_out = focus_name or (shown[0].speaker if who_said or len({h.speaker for h in shown}) == 1 else None)
     return Answer(
@@ -286,13 +292,15 @@ def answer(
         markdown=render(shown, who_said=who_said),
         message="",
         speaker=speaker_out or shown[0].speaker,
+        ranked=tuple(ranked[:10]),
     )
 
 
 def _abstain(question: str, reason: str, speaker: str | None, *, more: bool = False) -> Answer:
     message = "That is all the article has from this speaker." if more else _NOT_IN_ARTICLE
     detail = f"{message} ({reason}.)"
-    return Answer(question, (), True, f"**{message}** {html.escape(reason.capitalize())}.", detail, speaker, reason)
+    sentence = html.escape(reason[:1].upper() + reason[1:])
+    return Answer(question, (), True, f"**{message}** {sentence}.", detail, speaker, reason)
 
 
 # ---------------------------------------------------------------- markdown

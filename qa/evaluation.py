@@ -75,7 +75,7 @@ def evaluate(retriever: Retriever, questions: list[Question], *, mode: str = "an
         if mode == "answer":
             ans = retriever.answer(q.question, history=list(q.history), k=DEPTH)
             abstained = ans.abstained
-            ranked = list(ans.hits)
+            ranked = list(ans.ranked)
         else:
             ranked = _raw_rank(retriever, q.question, mode)
             abstained = False

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qa import article as articles
 from qa import store
 from qa.attribution import Speaker
 from qa.chunking import Chunk
 from qa.embedding import MODEL_ENV, Embedder, SentenceTransformerEmbedder
-from qa.errors import BadQuestionError, IndexStaleError, IndexWriteError
+from qa.errors import BadQuestionError, IndexStaleError, IndexWriteError, QAError
 
 if TYPE_CHECKING:
     from qa.answering import Answer
@@ -92,6 +93,7 @@ class Retriever:
         for chunk in data.chunks:
             self._by_speaker.setdefault(chunk.speaker, []).append(chunk.id)
         self._lock = threading.Lock()  # faiss searches are thread-safe; the encoder is guarded
+        self._articles: dict[str, articles.Article] | None = None
 
     # ------------------------------------------------------------ loading
 
@@ -144,6 +146,24 @@ class Retriever:
 
     def speaker_chunks(self, name: str | None) -> list[int]:
         return list(self._by_speaker.get(name, []))
+
+    def paragraph_text(self, doc: str, paragraph: int) -> str:
+        """The whole paragraph a hit stands in: from the source, else from its chunks."""
+        with self._lock:
+            if self._articles is None:
+                self._articles = {}
+                for raw in self.index.manifest.get("sources", []):
+                    ref = store.SourceRef(**raw)
+                    try:
+                        art = articles.load(ref.resolve())
+                    except QAError:
+                        continue
+                    if art.sha256 == ref.sha256:
+                        self._articles[ref.doc] = art
+        art = self._articles.get(doc)
+        if art is not None and 1 <= paragraph <= len(art.paragraphs):
+            return art.paragraph(paragraph).text
+        return " ".join(c.text for c in self._chunks if c.doc == doc and c.paragraph == paragraph)
 
     # ------------------------------------------------------------ search
 

@@ -1,0 +1,67 @@
+"""The chat in a real headless Chromium (Debian's), driven by playwright."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from .server import running_app
+
+CHROMIUM = os.environ.get("QA_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parent / "screenshots"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="chromium not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with running_app() as url, sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        page = browser.new_page(viewport={"width": 1200, "height": 1100})
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(url)
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        page.dialogs = dialogs  # type: ignore[attr-defined]
+        yield page
+        browser.close()
+
+
+def ask(page, question: str, expect: str) -> None:
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    page.locator("#chat").get_by_text(expect).first.wait_for(timeout=60_000)
+
+
+def test_question_answer_source_and_follow_up(page):
+    ask(page, "Who said safety must be the foundation?", "safety must be the foundation")
+    chat = page.locator("#chat")
+    assert chat.get_by_text("Qi Xiangdong").first.is_visible()
+    assert chat.get_by_text("paragraph 12").first.is_visible()
+    mark = chat.locator("mark").first
+    assert not mark.is_visible()
+    chat.locator("summary").first.click()
+    mark.wait_for(state="visible", timeout=10_000)
+    assert "safety must be the foundation" in mark.inner_text()
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "answer.png"), full_page=True)
+    ask(page, "What else did he say?", "blowing the trumpet")
+    page.screenshot(path=str(SHOTS / "follow-up.png"), full_page=True)
+
+
+def test_html_question_is_shown_as_text(page):
+    evil = "<img src=x onerror=alert(1)>"
+    ask(page, evil + " what did they say?", evil)
+    assert page.locator("#chat img[src='x']").count() == 0
+    assert page.dialogs == []  # type: ignore[attr-defined]
