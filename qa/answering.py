@@ -261,7 +261,7 @@ def answer(
     covered = set().union(*(chunk_terms[i] for i in pool)) if pool else set()
     missing = [t for t in topic if t not in covered]
 
-    ranked = [h for h in retriever.rank(text, restrict=restrict) if h.chunk_id not in exclude]
+    ranked = [h for h in retriever.rank(text, restrict=restrict, limit=k + len(exclude) + 10) if h.chunk_id not in exclude]
     focus_name = focus[0].name if len(focus) == 1 else None
     if not ranked:
         if exclude:

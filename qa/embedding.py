@@ -86,7 +86,11 @@ class SentenceTransformerEmbedder:
                 except ModelError:
                     raise
                 except Exception as exc:  # the library raises many types for "not there"
-                    raise ModelError(f"cannot load embedding model {self.model_id!r}: {exc}") from None
+                    if path == self.model_id and not Path(path).exists():
+                        why = "not a local folder and not in the local Hugging Face cache (nothing is downloaded)"
+                    else:
+                        why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                    raise ModelError(f"cannot load embedding model {self.model_id!r}: {why}") from None
                 log.info("loaded embedding model %s from %s", self.model_id, path)
         return self._model
 

@@ -172,9 +172,14 @@ class Retriever:
             return self.embedder.encode([text])
 
     def rank(
-        self, question: str, *, restrict: Sequence[int] | None = None, vector: np.ndarray | None = None
+        self,
+        question: str,
+        *,
+        restrict: Sequence[int] | None = None,
+        vector: np.ndarray | None = None,
+        limit: int = 50,
     ) -> list[Hit]:
-        """Every candidate chunk scored by fusing dense and BM25 ranks, best first."""
+        """The best `limit` candidate chunks, scored by fusing dense and BM25 ranks."""
         vector = self.encode(question) if vector is None else vector
         n = len(self._chunks)
         lexical = self.index.lexical.scores(question)
@@ -199,7 +204,7 @@ class Retriever:
             return []
         lex = lexical[candidates]
         fused = _rrf(dense, lex)
-        order = np.lexsort((candidates, -dense, -fused))
+        order = np.lexsort((candidates, -dense, -fused))[:limit]
         hits = []
         for i in order.tolist():
             chunk = self._chunks[int(candidates[i])]
@@ -218,10 +223,10 @@ class Retriever:
         k = max(1, int(k))
         names = [speaker] if speaker else [s.name for s in speakers_named(text, self)]
         restrict = [i for name in names for i in self.speaker_chunks(name)] or None
-        hits = self.rank(text, restrict=restrict)[:k]
+        hits = self.rank(text, restrict=restrict, limit=k)
         if len(hits) < k and restrict is not None:
             seen = {h.chunk_id for h in hits}
-            hits += [h for h in self.rank(text) if h.chunk_id not in seen][: k - len(hits)]
+            hits += [h for h in self.rank(text, limit=2 * k) if h.chunk_id not in seen][: k - len(hits)]
         return hits
 
     def answer(

@@ -1,0 +1,158 @@
+"""Run every benchmark, print a table, write bench/results/bench.json.
+
+    python -m bench [--sizes 1000,10000,100000] [--sessions 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+QUESTION = "Who said safety must be the foundation?"
+
+_COLD_API = f"""
+import resource, time
+t = time.perf_counter()
+from qa import Retriever
+r = Retriever.load()
+a = r.answer({QUESTION!r})
+assert a.hits
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def pct(values: list[float], q: float) -> float:
+    return round(float(np.percentile(values, q)), 2)
+
+
+def cold_api() -> dict[str, float]:
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", _COLD_API], capture_output=True, text=True, check=True, cwd=ROOT)
+    return {"cold_api_s": round(time.perf_counter() - start, 2), "api_peak_rss_mb": round(float(out.stdout.split()[-1]), 1)}
+
+
+def warm(rounds: int = 5) -> dict[str, float]:
+    from qa import Retriever, store
+    from qa.evaluation import default_questions, read_questions
+
+    retriever = Retriever.load()
+    questions = read_questions(default_questions())
+    for q in questions:
+        retriever.answer(q.question, history=list(q.history))
+    search, answer, encode = [], [], []
+    for _ in range(rounds):
+        for q in questions:
+            t = time.perf_counter()
+            retriever.embedder.encode([q.question])
+            encode.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            retriever.search(q.question, k=5)
+            search.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            retriever.answer(q.question, history=list(q.history))
+            answer.append((time.perf_counter() - t) * 1000)
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        store.build(None, Path(tmp) / "index", embedder=retriever.embedder)
+        build_s = time.perf_counter() - t
+    return {
+        "encode_p50_ms": pct(encode, 50), "encode_p95_ms": pct(encode, 95),
+        "search_p50_ms": pct(search, 50), "search_p95_ms": pct(search, 95),
+        "answer_p50_ms": pct(answer, 50), "answer_p95_ms": pct(answer, 95),
+        "search_over_encode": round(pct(search, 50) / pct(encode, 50), 2),
+        "build_article_s": round(build_s, 2),
+    }
+
+
+def app(sessions: int) -> dict[str, float]:
+    sys.path.insert(0, str(ROOT))
+    from bench.load import run
+    from tests.server import free_port
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        from gradio_client import Client
+
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None or time.perf_counter() - start > 120:
+                    raise RuntimeError("app did not start") from None
+                time.sleep(0.1)
+        Client(url, verbose=False).predict(QUESTION, api_name="/ask")
+        first = time.perf_counter() - start
+        load = run(url, sessions)
+        hwm = next(line for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines() if line.startswith("VmHWM"))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    return {
+        "app_first_answer_s": round(first, 2),
+        "app_peak_rss_mb": round(int(hwm.split()[1]) / 1024, 1),
+        "load_requests": load.requests, "load_answered": load.answered, "load_correct": load.correct,
+        "load_throughput_rps": round(load.answered / load.seconds, 1),
+        "load_p50_ms": pct(load.latencies_ms, 50), "load_p95_ms": pct(load.latencies_ms, 95),
+    }
+
+
+def scale(sizes: list[int]) -> list[dict[str, float]]:
+    rows = []
+    for size in sizes:
+        out = subprocess.run([sys.executable, "-m", "bench.scale", "--chunks", str(size)], capture_output=True,
+                             text=True, check=True, cwd=ROOT)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(f"  scale {size}: {rows[-1]}", flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="1000,10000,100000", help="synthetic corpus sizes, comma-separated ('' to skip)")
+    parser.add_argument("--sessions", type=int, default=50, help="concurrent chat sessions for the load run")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+
+    results: dict[str, object] = {"machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()}}
+    print("cold start, Python API ...", flush=True)
+    results.update(cold_api())
+    print("warm latency and build ...", flush=True)
+    results.update(warm())
+    print(f"app start and load ({args.sessions} sessions x 5 questions) ...", flush=True)
+    results.update(app(args.sessions))
+    print("scale ...", flush=True)
+    results["scale"] = scale(sizes)
+
+    print("\n| measure | value |\n|---|---|")
+    for key, value in results.items():
+        if key not in ("scale", "machine"):
+            print(f"| {key} | {value} |")
+    if results["scale"]:
+        cols = ["chunks", "vector_index", "build_chunks_per_s", "encoder_chunks_per_s", "search_p50_ms",
+                "search_p95_ms", "encode_p50_ms", "recall_at_10", "peak_rss_mb"]
+        print("\n| " + " | ".join(cols) + " |\n|" + "---|" * len(cols))
+        for row in results["scale"]:  # type: ignore[union-attr]
+            print("| " + " | ".join(str(row.get(c)) for c in cols) + " |")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "bench.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwrote {RESULTS / 'bench.json'}")
+
+
+if __name__ == "__main__":
+    main()
