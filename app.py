@@ -1,6 +1,6 @@
 """The web chat: Gradio around a Retriever it is given. No retrieval logic lives here.
 
-    python app.py [--host H] [--port P] [--index DIR] [--model NAME_OR_PATH]
+python app.py [--host H] [--port P] [--index DIR] [--model NAME_OR_PATH]
 """
 
 from __future__ import annotations
@@ -124,7 +124,9 @@ class ChatApp:
         chat, turns, _ = self.respond(last, chat[:-2], turns, speaker, k)
         return chat, turns
 
-    def undo(self, chat: list[dict[str, Any]] | None, turns: list[str] | None) -> tuple[list[dict[str, Any]], list[str]]:
+    def undo(
+        self, chat: list[dict[str, Any]] | None, turns: list[str] | None
+    ) -> tuple[list[dict[str, Any]], list[str]]:
         return list(chat or [])[:-2], list(turns or [])[:-1]
 
     def api_ask(
@@ -167,14 +169,23 @@ def build(retriever: Retriever) -> gr.Blocks:
             speaker = gr.Dropdown(chat_app.speakers(), value=ANYONE, label="Only quotes from", scale=3)
             k = gr.Slider(1, 10, value=3, step=1, label="Quotes to show", scale=2)
         chatbot = gr.Chatbot(
-            elem_id="chat", height=520, sanitize_html=True, render_markdown=True, buttons=["copy"],
-            feedback_options=None, placeholder="Ask who said what, and what the article reports.",
+            elem_id="chat",
+            height=520,
+            sanitize_html=True,
+            render_markdown=True,
+            buttons=["copy"],
+            feedback_options=None,
+            placeholder="Ask who said what, and what the article reports.",
         )
         turns = gr.State([])
         with gr.Row():
             box = gr.Textbox(
-                placeholder="Ask a question about the article", show_label=False, scale=8, elem_id="question",
-                max_lines=4, submit_btn=False,
+                placeholder="Ask a question about the article",
+                show_label=False,
+                scale=8,
+                elem_id="question",
+                max_lines=4,
+                submit_btn=False,
             )
             send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
         gr.Examples(chat_app.examples(), inputs=box, label="Try")
@@ -192,8 +203,9 @@ def build(retriever: Retriever) -> gr.Blocks:
     return demo
 
 
-def main(argv: list[str] | None = None, *, host: str | None = None, port: int | None = None,
-         model: str | None = None) -> int:
+def main(
+    argv: list[str] | None = None, *, host: str | None = None, port: int | None = None, model: str | None = None
+) -> int:
     parser = argparse.ArgumentParser(description="Start the web chat.")
     parser.add_argument("--host", default=host or os.environ.get("QA_HOST", DEFAULT_HOST))
     parser.add_argument("--port", type=int, default=port or int(os.environ.get("QA_PORT", DEFAULT_PORT)))
@@ -216,8 +228,13 @@ def main(argv: list[str] | None = None, *, host: str | None = None, port: int | 
     demo = build(retriever)
     try:
         demo.launch(
-            server_name=args.host, server_port=args.port, share=False, show_error=False,
-            max_file_size="1mb", quiet=True, ssr_mode=False,
+            server_name=args.host,
+            server_port=args.port,
+            share=False,
+            show_error=False,
+            max_file_size="1mb",
+            quiet=True,
+            ssr_mode=False,
         )
     except OSError as exc:
         print(f"qa: error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)

@@ -1,6 +1,6 @@
 """Run every benchmark, print a table, write bench/results/bench.json.
 
-    python -m bench [--sizes 1000,10000,100000] [--sessions 50]
+python -m bench [--sizes 1000,10000,100000] [--sessions 50]
 """
 
 from __future__ import annotations
@@ -39,7 +39,10 @@ def pct(values: list[float], q: float) -> float:
 def cold_api() -> dict[str, float]:
     start = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", _COLD_API], capture_output=True, text=True, check=True, cwd=ROOT)
-    return {"cold_api_s": round(time.perf_counter() - start, 2), "api_peak_rss_mb": round(float(out.stdout.split()[-1]), 1)}
+    return {
+        "cold_api_s": round(time.perf_counter() - start, 2),
+        "api_peak_rss_mb": round(float(out.stdout.split()[-1]), 1),
+    }
 
 
 def warm(rounds: int = 5) -> dict[str, float]:
@@ -67,9 +70,12 @@ def warm(rounds: int = 5) -> dict[str, float]:
         store.build(None, Path(tmp) / "index", embedder=retriever.embedder)
         build_s = time.perf_counter() - t
     return {
-        "encode_p50_ms": pct(encode, 50), "encode_p95_ms": pct(encode, 95),
-        "search_p50_ms": pct(search, 50), "search_p95_ms": pct(search, 95),
-        "answer_p50_ms": pct(answer, 50), "answer_p95_ms": pct(answer, 95),
+        "encode_p50_ms": pct(encode, 50),
+        "encode_p95_ms": pct(encode, 95),
+        "search_p50_ms": pct(search, 50),
+        "search_p95_ms": pct(search, 95),
+        "answer_p50_ms": pct(answer, 50),
+        "answer_p95_ms": pct(answer, 95),
         "search_over_encode": round(pct(search, 50) / pct(encode, 50), 2),
         "build_article_s": round(build_s, 2),
     }
@@ -83,8 +89,12 @@ def app(sessions: int) -> dict[str, float]:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py"), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         from gradio_client import Client
 
@@ -99,24 +109,34 @@ def app(sessions: int) -> dict[str, float]:
         Client(url, verbose=False).predict(QUESTION, api_name="/ask")
         first = time.perf_counter() - start
         load = run(url, sessions)
-        hwm = next(line for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines() if line.startswith("VmHWM"))
+        hwm = next(
+            line for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines() if line.startswith("VmHWM")
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=20)
     return {
         "app_first_answer_s": round(first, 2),
         "app_peak_rss_mb": round(int(hwm.split()[1]) / 1024, 1),
-        "load_requests": load.requests, "load_answered": load.answered, "load_correct": load.correct,
+        "load_requests": load.requests,
+        "load_answered": load.answered,
+        "load_correct": load.correct,
         "load_throughput_rps": round(load.answered / load.seconds, 1),
-        "load_p50_ms": pct(load.latencies_ms, 50), "load_p95_ms": pct(load.latencies_ms, 95),
+        "load_p50_ms": pct(load.latencies_ms, 50),
+        "load_p95_ms": pct(load.latencies_ms, 95),
     }
 
 
 def scale(sizes: list[int]) -> list[dict[str, float]]:
     rows = []
     for size in sizes:
-        out = subprocess.run([sys.executable, "-m", "bench.scale", "--chunks", str(size)], capture_output=True,
-                             text=True, check=True, cwd=ROOT)
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.scale", "--chunks", str(size)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
         print(f"  scale {size}: {rows[-1]}", flush=True)
     return rows
@@ -124,12 +144,16 @@ def scale(sizes: list[int]) -> list[dict[str, float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", default="1000,10000,100000", help="synthetic corpus sizes, comma-separated ('' to skip)")
+    parser.add_argument(
+        "--sizes", default="1000,10000,100000", help="synthetic corpus sizes, comma-separated ('' to skip)"
+    )
     parser.add_argument("--sessions", type=int, default=50, help="concurrent chat sessions for the load run")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
-    results: dict[str, object] = {"machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()}}
+    results: dict[str, object] = {
+        "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()}
+    }
     print("cold start, Python API ...", flush=True)
     results.update(cold_api())
     print("warm latency and build ...", flush=True)
@@ -144,8 +168,17 @@ def main() -> None:
         if key not in ("scale", "machine"):
             print(f"| {key} | {value} |")
     if results["scale"]:
-        cols = ["chunks", "vector_index", "build_chunks_per_s", "encoder_chunks_per_s", "search_p50_ms",
-                "search_p95_ms", "encode_p50_ms", "recall_at_10", "peak_rss_mb"]
+        cols = [
+            "chunks",
+            "vector_index",
+            "build_chunks_per_s",
+            "encoder_chunks_per_s",
+            "search_p50_ms",
+            "search_p95_ms",
+            "encode_p50_ms",
+            "recall_at_10",
+            "peak_rss_mb",
+        ]
         print("\n| " + " | ".join(cols) + " |\n|" + "---|" * len(cols))
         for row in results["scale"]:  # type: ignore[union-attr]
             print("| " + " | ".join(str(row.get(c)) for c in cols) + " |")

@@ -44,8 +44,10 @@ def _session(url: str, n: int) -> tuple[int, int, list[str], list[float]]:
             continue
         latencies.append((time.perf_counter() - start) * 1000)
         answered += 1
-        ok = data["abstained"] and not data["quotes"] if speaker is None else (
-            not data["abstained"] and data["quotes"][0]["speaker"] == speaker
+        ok = (
+            data["abstained"] and not data["quotes"]
+            if speaker is None
+            else (not data["abstained"] and data["quotes"][0]["speaker"] == speaker)
         )
         correct += ok
         if not ok:

@@ -66,19 +66,23 @@ def main() -> None:
             _, approx = index.search(vectors, 10)
             ann_ms = (time.perf_counter() - t) * 1000 / len(vectors)
             recall = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(approx, truth, strict=True)]))
-    print(json.dumps({
-        "chunks": n,
-        "vector_index": manifest["vector_index"],
-        "build_s": round(build_s, 1),
-        "build_chunks_per_s": round(n / build_s, 1),
-        "encoder_chunks_per_s": round(encoder_rate, 1),
-        "search_p50_ms": round(float(np.percentile(times, 50)), 2),
-        "search_p95_ms": round(float(np.percentile(times, 95)), 2),
-        "encode_p50_ms": round(float(np.percentile(encode_times, 50)), 2),
-        "ann_ms_per_query": round(ann_ms, 3) if ann_ms is not None else None,
-        "recall_at_10": round(recall, 4),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }))
+    print(
+        json.dumps(
+            {
+                "chunks": n,
+                "vector_index": manifest["vector_index"],
+                "build_s": round(build_s, 1),
+                "build_chunks_per_s": round(n / build_s, 1),
+                "encoder_chunks_per_s": round(encoder_rate, 1),
+                "search_p50_ms": round(float(np.percentile(times, 50)), 2),
+                "search_p95_ms": round(float(np.percentile(times, 95)), 2),
+                "encode_p50_ms": round(float(np.percentile(encode_times, 50)), 2),
+                "ann_ms_per_query": round(ann_ms, 3) if ann_ms is not None else None,
+                "recall_at_10": round(recall, 4),
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -34,17 +34,29 @@ _VERBS = (
     "point points pointed call calls called expect expects expected"
 ).split()
 # verbs that only report speech with a particle after them
-_PARTICLE = {"point": "out", "points": "out", "pointed": "out",
-             "call": "for|on", "calls": "for|on", "called": "for|on"}
+_PARTICLE = {"point": "out", "points": "out", "pointed": "out", "call": "for|on", "calls": "for|on", "called": "for|on"}
 _DOC_NOUNS = (
     "report|study|survey|analysis|paper|white paper|statement|data|research|poll|estimate|"
     "estimates|forecast|figures|review|assessment|audit|index|ranking|filing|document"
 )
 _DOC_VERBS = r"said|says|showed|shows|found|finds|revealed|reveals|indicated|indicates|estimated|estimates|noted|notes|warned|warns|predicted|predicts|concluded|concludes"
 _TITLES = {
-    "mr": "he", "mr.": "he", "mrs": "she", "mrs.": "she", "ms": "she", "ms.": "she",
-    "miss": "she", "sir": "he", "dame": "she", "dr": None, "dr.": None, "prof": None,
-    "prof.": None, "professor": None, "rev.": None, "rev": None,
+    "mr": "he",
+    "mr.": "he",
+    "mrs": "she",
+    "mrs.": "she",
+    "ms": "she",
+    "ms.": "she",
+    "miss": "she",
+    "sir": "he",
+    "dame": "she",
+    "dr": None,
+    "dr.": None,
+    "prof": None,
+    "prof.": None,
+    "professor": None,
+    "rev.": None,
+    "rev": None,
 }
 _ROLE_WORDS = set(
     "ceo cfo cto coo vp chairman chairwoman chairperson chair president minister secretary "
@@ -72,9 +84,28 @@ _STOP_CAPS = set(
 )
 _CONNECTORS = {"of", "and", "for", "de", "van", "von", "der", "al", "bin", "da", "di", "la", "le", "&"}
 _PRONOUNS = {"he": "he", "she": "she", "they": "they", "it": "it"}
-_NOMINAL_ORG = {"company", "firm", "group", "organization", "organisation", "ministry", "agency",
-                "government", "department", "bank", "university", "institute", "startup",
-                "giant", "business", "carrier", "regulator", "association", "council", "club"}
+_NOMINAL_ORG = {
+    "company",
+    "firm",
+    "group",
+    "organization",
+    "organisation",
+    "ministry",
+    "agency",
+    "government",
+    "department",
+    "bank",
+    "university",
+    "institute",
+    "startup",
+    "giant",
+    "business",
+    "carrier",
+    "regulator",
+    "association",
+    "council",
+    "club",
+}
 _NOMINAL_DOC = set(_DOC_NOUNS.split("|"))
 _ABBREVIATIONS = set(
     "mr mrs ms dr prof sr jr st gen sen rep gov lt col capt inc co corp ltd no vs etc jan feb "
@@ -83,9 +114,7 @@ _ABBREVIATIONS = set(
 
 _OPEN_QUOTES = "\u201c"
 _CLOSE_QUOTES = "\u201d"
-_CUE_RE = re.compile(
-    r"\b(?P<verb>" + "|".join(_VERBS) + r")\b(?:\s+(?P<particle>out|for|on)\b)?", re.IGNORECASE
-)
+_CUE_RE = re.compile(r"\b(?P<verb>" + "|".join(_VERBS) + r")\b(?:\s+(?P<particle>out|for|on)\b)?", re.IGNORECASE)
 _ACCORDING_RE = re.compile(r"\baccording to\b", re.IGNORECASE)
 _NAME_TOKEN = r"(?:[A-Z][\w'\u2019.&-]*|\d[\w-]*)"
 
@@ -190,7 +219,7 @@ def sentence_spans(text: str, masked: str | None = None) -> list[tuple[int, int]
     n = len(masked)
     while i < n:
         ch = masked[i]
-        if ch in "\"\u201d" and i > 0 and text[i - 1] in ".!?" and masked[i - 1] == "_":
+        if ch in '"\u201d' and i > 0 and text[i - 1] in ".!?" and masked[i - 1] == "_":
             ch = text[i - 1]  # the quotation ends the sentence: '... generation." Petrov said'
         if ch in ".!?":
             j = i + 1
@@ -208,8 +237,9 @@ def sentence_spans(text: str, masked: str | None = None) -> list[tuple[int, int]
                 continue
             word = re.search(r"([\w.]+)$", masked[start:i])
             token = word.group(1).lower() if word else ""
-            if ch == "." and (token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token)
-                              or re.fullmatch(r"(?:[a-z]\.)+[a-z]", token)):
+            if ch == "." and (
+                token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token) or re.fullmatch(r"(?:[a-z]\.)+[a-z]", token)
+            ):
                 i = j
                 continue
             spans.append((start, j))
@@ -250,9 +280,9 @@ def split_name(segment: str) -> tuple[str, str | None, str | None] | None:
     i = len(tokens)
     while i > 0:
         tok = tokens[i - 1]
-        if re.fullmatch(_NAME_TOKEN, tok):
-            i -= 1
-        elif tok.lower() in _CONNECTORS and i < len(tokens) and i - 1 > 0 and re.fullmatch(_NAME_TOKEN, tokens[i - 2]):
+        if re.fullmatch(_NAME_TOKEN, tok) or (
+            tok.lower() in _CONNECTORS and i < len(tokens) and i - 1 > 0 and re.fullmatch(_NAME_TOKEN, tokens[i - 2])
+        ):
             i -= 1
         else:
             break
@@ -263,7 +293,7 @@ def split_name(segment: str) -> tuple[str, str | None, str | None] | None:
         lowered = run[0].lower()
         run = run[1:]
         if lowered != "the":
-            head = head + [lowered]
+            head = [*head, lowered]
     if not run:
         return None
     # role words inside the run ("Xiaomi CEO Lei Jun"): the name starts after the last one
@@ -378,8 +408,12 @@ class _Cue:
 
 def _subject_before(prefix: str, ctx: _Context) -> tuple[Speaker, str | None] | None:
     """The speaker named just before a speech verb: "Name, role, said" / "he said"."""
-    prefix = re.sub(r"(?:\s+(?:also|further|later|then|again|once|previously|repeatedly|has|have|had|would|will|\w+ly))+\s*$",
-                    "", prefix, flags=re.IGNORECASE)
+    prefix = re.sub(
+        r"(?:\s+(?:also|further|later|then|again|once|previously|repeatedly|has|have|had|would|will|\w+ly))+\s*$",
+        "",
+        prefix,
+        flags=re.IGNORECASE,
+    )
     stripped = prefix.rstrip()
     if not stripped:
         return None
@@ -411,8 +445,8 @@ def _subject_before(prefix: str, ctx: _Context) -> tuple[Speaker, str | None] | 
         return (found, None) if found else None
     parsed = split_name(tail)
     if parsed:
-        name, role, title = parsed
-        return ctx.by_name(name, role, title), role
+        name, pre_role, title = parsed
+        return ctx.by_name(name, pre_role, title), pre_role
     return None
 
 
@@ -457,11 +491,17 @@ def _according_to(masked: str, start: int, end: int, ctx: _Context) -> _Cue | No
         if parsed:
             name = parsed[0]
             speaker = ctx.by_name(name, None, None)
-            speaker = ctx.update(speaker, kind="organization", gender="it", role=speaker.role or doc.group("noun").lower())
+            speaker = ctx.update(
+                speaker, kind="organization", gender="it", role=speaker.role or doc.group("noun").lower()
+            )
             return _Cue(speaker, masked[m.start() : m.end() + doc.end("noun") + 0].strip(), source=True, at=m.start())
     person = re.match(r"\s+(?:the\s+)?([^,.;]+)(?:,\s*([^,;]+?)\s*,)?", rest)
     if person:
-        nominal = re.fullmatch(r"(?:the|its)\s+([a-z][\w\s-]*)", "the " + person.group(1).strip()) if person.group(1)[:1].islower() else None
+        nominal = (
+            re.fullmatch(r"(?:the|its)\s+([a-z][\w\s-]*)", "the " + person.group(1).strip())
+            if person.group(1)[:1].islower()
+            else None
+        )
         if nominal:
             found = ctx.by_noun(nominal.group(1))
             if found:
@@ -504,8 +544,25 @@ def _find_cue(text: str, masked: str, start: int, end: int, ctx: _Context) -> _C
             quoted_next = re.match(r"[^\"\u201c.;]{0,40}[\"\u201c]", masked[m.end() : end])
             if not (verb.startswith("call") and quoted_next):
                 continue
-        if verb in {"state", "states", "point", "call", "ask", "expect", "expects", "expected",
-                    "believe", "believes", "believed", "forecast", "estimate"} and not m.group("verb")[0].islower():
+        if (
+            verb
+            in {
+                "state",
+                "states",
+                "point",
+                "call",
+                "ask",
+                "expect",
+                "expects",
+                "expected",
+                "believe",
+                "believes",
+                "believed",
+                "forecast",
+                "estimate",
+            }
+            and not m.group("verb")[0].islower()
+        ):
             continue
         cue_text = m.group(0)
         before = masked[start : m.start()]
@@ -544,7 +601,9 @@ def _is_full_quote(content: str) -> bool:
     return content.rstrip()[-1:] in ",!?" and len(words) >= 8
 
 
-def _paragraph_statements(doc: str, para: Paragraph, ctx: _Context, carry: Speaker | None) -> tuple[list[Statement], Speaker | None]:
+def _paragraph_statements(
+    doc: str, para: Paragraph, ctx: _Context, carry: Speaker | None
+) -> tuple[list[Statement], Speaker | None]:
     text = para.text
     quotes = quote_spans(text)
     masked = _mask(text, quotes)
@@ -597,10 +656,9 @@ def _paragraph_statements(doc: str, para: Paragraph, ctx: _Context, carry: Speak
         )
         if result and cue is None and result[-1].speaker == stmt.speaker and result[-1].kind == kind:
             prev = result[-1]
-            merged_text_start = prev.start - para.start
             result[-1] = replace(
                 prev,
-                text=text[merged_text_start:t_end] if kind != "direct" else text[merged_text_start:t_end],
+                text=text[prev.start - para.start : t_end],
                 end=para.start + t_end,
                 span_end=para.start + u_end,
                 quotes=prev.quotes + stmt.quotes,
@@ -623,9 +681,7 @@ def attribute(article: Article) -> Attribution:
         statements.extend(found)
     # roles become known as the article goes on; give every statement the final one
     speakers = {s.name: s for s in ctx.speakers}
-    final = tuple(
-        replace(s, role=speakers[s.speaker].role if s.speaker in speakers else None) for s in statements
-    )
+    final = tuple(replace(s, role=speakers[s.speaker].role if s.speaker in speakers else None) for s in statements)
     used = {s.speaker for s in final if s.speaker}
     ordered: list[Speaker] = []
     for s in final:

@@ -20,9 +20,13 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     build = sub.add_parser("build", help="build the index from article files")
-    build.add_argument("--source", action="append", metavar="FILE", help="article file (repeatable); default: the bundled article")
+    build.add_argument(
+        "--source", action="append", metavar="FILE", help="article file (repeatable); default: the bundled article"
+    )
     build.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or index/)")
-    build.add_argument("--model", metavar="NAME_OR_PATH", help="embedding model (default: $QA_MODEL or the bundled one)")
+    build.add_argument(
+        "--model", metavar="NAME_OR_PATH", help="embedding model (default: $QA_MODEL or the bundled one)"
+    )
 
     check = sub.add_parser("check", help="check the index against its sources; rebuild it if stale or missing")
     check.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or index/)")
@@ -31,7 +35,13 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="ask the article a question")
     ask.add_argument("question")
     ask.add_argument("-k", type=int, default=3, help="at most this many quotes (default 3)")
-    ask.add_argument("--history", action="append", default=[], metavar="TURN", help="an earlier question of the chat (repeatable, oldest first)")
+    ask.add_argument(
+        "--history",
+        action="append",
+        default=[],
+        metavar="TURN",
+        help="an earlier question of the chat (repeatable, oldest first)",
+    )
     ask.add_argument("--speaker", help="only quote this speaker")
     ask.add_argument("--json", action="store_true", help="print JSON")
     _index_options(ask)
@@ -72,8 +82,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     embedder = SentenceTransformerEmbedder(args.model)
     manifest = store.build(args.source, args.index, embedder=embedder, progress=True)
     target = args.index or store.default_index_dir()
-    print(f"built {manifest['chunk_count']} chunks with {manifest['model']['id']} into {target} "
-          f"in {manifest['build_seconds']:.1f}s")
+    print(
+        f"built {manifest['chunk_count']} chunks with {manifest['model']['id']} into {target} "
+        f"in {manifest['build_seconds']:.1f}s"
+    )
     return 0
 
 
@@ -165,7 +177,14 @@ def _short(text: str, width: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="qa: %(message)s")
-    commands = {"build": cmd_build, "check": cmd_check, "ask": cmd_ask, "quotes": cmd_quotes, "eval": cmd_eval, "serve": cmd_serve}
+    commands = {
+        "build": cmd_build,
+        "check": cmd_check,
+        "ask": cmd_ask,
+        "quotes": cmd_quotes,
+        "eval": cmd_eval,
+        "serve": cmd_serve,
+    }
     try:
         return commands[args.command](args)
     except QAError as exc:
@@ -179,4 +198,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -79,8 +79,12 @@ def evaluate(retriever: Retriever, questions: list[Question], *, mode: str = "an
         else:
             ranked = _raw_rank(retriever, q.question, mode)
             abstained = False
-        row: dict[str, Any] = {"id": q.id, "question": q.question, "abstained": abstained,
-                               "top": [(h.paragraph, h.speaker) for h in ranked[:3]]}
+        row: dict[str, Any] = {
+            "id": q.id,
+            "question": q.question,
+            "abstained": abstained,
+            "top": [(h.paragraph, h.speaker) for h in ranked[:3]],
+        }
         report.rows.append(row)
         if q.unanswerable:
             decided += abstained

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
 RRF_K = 60  # reciprocal rank fusion constant
+FUSION = "rrf"
 _CANDIDATES = 200  # per side, when the index is too large to score every chunk
 
 
@@ -74,9 +75,7 @@ def clean_question(question: object) -> str:
     if not text:
         raise BadQuestionError("the question is empty; ask something about the article")
     if len(text) > MAX_QUESTION_CHARS:
-        raise BadQuestionError(
-            f"the question is too long ({len(text)} characters; the limit is {MAX_QUESTION_CHARS})"
-        )
+        raise BadQuestionError(f"the question is too long ({len(text)} characters; the limit is {MAX_QUESTION_CHARS})")
     if not any(ch.isalnum() for ch in text):
         raise BadQuestionError("the question has no words in it")
     return text
@@ -155,11 +154,11 @@ class Retriever:
                 for raw in self.index.manifest.get("sources", []):
                     ref = store.SourceRef(**raw)
                     try:
-                        art = articles.load(ref.resolve())
+                        loaded = articles.load(ref.resolve())
                     except QAError:
                         continue
-                    if art.sha256 == ref.sha256:
-                        self._articles[ref.doc] = art
+                    if loaded.sha256 == ref.sha256:
+                        self._articles[ref.doc] = loaded
         art = self._articles.get(doc)
         if art is not None and 1 <= paragraph <= len(art.paragraphs):
             return art.paragraph(paragraph).text
@@ -168,8 +167,11 @@ class Retriever:
     # ------------------------------------------------------------ search
 
     def encode(self, text: str) -> np.ndarray:
+        return self.encode_many([text])
+
+    def encode_many(self, texts: list[str]) -> np.ndarray:
         with self._lock:
-            return self.embedder.encode([text])
+            return self.embedder.encode(texts)
 
     def rank(
         self,
@@ -203,7 +205,7 @@ class Retriever:
         if len(candidates) == 0:
             return []
         lex = lexical[candidates]
-        fused = _rrf(dense, lex)
+        fused = _fuse(dense, lex)
         order = np.lexsort((candidates, -dense, -fused))[:limit]
         hits = []
         for i in order.tolist():
@@ -276,14 +278,23 @@ def _stored_vectors(index: object) -> np.ndarray | None:
         return None
 
 
-def _rrf(dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+def _fuse(dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+    kind, _, arg = FUSION.partition(":")
+    if kind == "rrf":
+        return _rrf(dense, lexical, int(arg or RRF_K))
+    weight = float(arg or 0.3)
+    top = float(lexical.max()) if len(lexical) else 0.0
+    return (dense + weight * (lexical / top if top > 0 else 0)).astype(np.float32)
+
+
+def _rrf(dense: np.ndarray, lexical: np.ndarray, k: int = RRF_K) -> np.ndarray:
     """Reciprocal rank fusion; chunks with no query term get no lexical share."""
     dense_rank = np.empty(len(dense), dtype=np.float64)
     dense_rank[np.argsort(-dense, kind="stable")] = np.arange(1, len(dense) + 1)
     lex_rank = np.empty(len(lexical), dtype=np.float64)
     lex_rank[np.argsort(-lexical, kind="stable")] = np.arange(1, len(lexical) + 1)
-    fused = 1.0 / (RRF_K + dense_rank)
-    fused += np.where(lexical > 0, 1.0 / (RRF_K + lex_rank), 0.0)
+    fused = 1.0 / (k + dense_rank)
+    fused += np.where(lexical > 0, 1.0 / (k + lex_rank), 0.0)
     return fused.astype(np.float32)
 
 

@@ -1,11 +1,11 @@
 """The index on disk: plain files plus a manifest, written atomically and checked on load.
 
-    index/
-      manifest.json    format, versions, model, settings, sources and a sha256 of every file
-      chunks.jsonl     one chunk per line: text, doc, paragraph, offsets, speaker, role, kind
-      speakers.json    the speakers of the indexed articles, with roles and aliases
-      vectors.faiss    FAISS inner-product index over unit-length vectors
-      bm25/            the BM25 index as bm25s writes it
+index/
+  manifest.json    format, versions, model, settings, sources and a sha256 of every file
+  chunks.jsonl     one chunk per line: text, doc, paragraph, offsets, speaker, role, kind
+  speakers.json    the speakers of the indexed articles, with roles and aliases
+  vectors.faiss    FAISS inner-product index over unit-length vectors
+  bm25/            the BM25 index as bm25s writes it
 """
 
 from __future__ import annotations
@@ -32,15 +32,16 @@ from qa.attribution import Speaker, attribute
 from qa.chunking import Chunk, ChunkSettings, embedding_text, make_chunks
 from qa.embedding import Embedder
 from qa.errors import IndexCorruptError, IndexMissingError, IndexWriteError, SourceError
-from qa.lexical import Lexical
+from qa.lexical import STOPWORDS, Lexical, words
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 INDEX_ENV = "QA_INDEX"
 BUNDLED = "bundled:"  # how the manifest names the article shipped inside the package
 EXACT_LIMIT = 50_000  # above this many chunks the vector index is HNSW instead of exact
-_FILES = ("chunks.jsonl", "speakers.json", "vectors.faiss")
+_FILES = ("chunks.jsonl", "speakers.json", "vectors.faiss", "words.json", "words.npy")
+MAX_WORDS = 20_000  # vocabulary words kept with vectors, most frequent first
 _BM25_DIR = "bm25"
 
 
@@ -105,6 +106,8 @@ class IndexData:
     speakers: tuple[Speaker, ...]
     vectors: Any  # faiss.Index
     lexical: Lexical
+    words: tuple[str, ...] = ()
+    word_vectors: Any = None  # float32 matrix, one unit row per word
 
 
 # ---------------------------------------------------------------- building
@@ -114,6 +117,7 @@ def _vector_index(vectors: np.ndarray) -> Any:
     import faiss
 
     dim = vectors.shape[1]
+    index: Any
     if len(vectors) > EXACT_LIMIT:
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
@@ -160,6 +164,8 @@ def build(
     if not chunks:
         raise SourceError("the sources hold no text to index")
     vectors = embedder.encode([embedding_text(c) for c in chunks], progress=progress)
+    vocabulary = content_words(c.text for c in chunks)
+    word_vectors = embedder.encode(vocabulary, batch_size=256) if vocabulary else np.zeros((0, vectors.shape[1]))
     target = Path(index_dir) if index_dir is not None else default_index_dir()
     manifest = {
         "format_version": FORMAT_VERSION,
@@ -183,6 +189,8 @@ def build(
         )
         faiss.write_index(_vector_index(vectors), str(folder / "vectors.faiss"))
         Lexical.build([c.text for c in chunks]).save(folder / _BM25_DIR)
+        (folder / "words.json").write_text(json.dumps(vocabulary, ensure_ascii=False), encoding="utf-8")
+        np.save(folder / "words.npy", word_vectors.astype(np.float16), allow_pickle=False)
         manifest["build_seconds"] = round(time.perf_counter() - started, 3)
         manifest["files"] = {name: _sha256(folder / name) for name in _all_files(folder)}
         _write_json(folder / "manifest.json", manifest)
@@ -194,10 +202,18 @@ def build(
     return manifest
 
 
+def content_words(texts: Iterable[str]) -> list[str]:
+    """The distinct content words of the texts, most frequent first, at most MAX_WORDS."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        for word in words(text):
+            if word not in STOPWORDS and any(ch.isalpha() for ch in word):
+                counts[word] = counts.get(word, 0) + 1
+    return sorted(counts, key=lambda w: (-counts[w], w))[:MAX_WORDS]
+
+
 def _all_files(folder: Path) -> list[str]:
-    return sorted(
-        str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json"
-    )
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json")
 
 
 def _sha256(path: Path) -> str:
@@ -288,9 +304,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     recover(folder)
     path = folder / "manifest.json"
     if not folder.exists() or not path.exists():
-        raise IndexMissingError(
-            f"no index in {folder}; build it with `qa build --index {folder}` (or `make index`)"
-        )
+        raise IndexMissingError(f"no index in {folder}; build it with `qa build --index {folder}` (or `make index`)")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -364,9 +378,15 @@ def load(folder: Path) -> IndexData:
         lexical = Lexical.load(folder / _BM25_DIR)
     except Exception as exc:  # bm25s raises what numpy or json raise
         raise IndexCorruptError(f"index file damaged in {folder / _BM25_DIR}: {exc}") from None
+    try:
+        vocabulary = tuple(json.loads((folder / "words.json").read_text(encoding="utf-8")))
+        word_vectors = np.load(folder / "words.npy", allow_pickle=False).astype(np.float32)
+    except (ValueError, OSError) as exc:
+        raise IndexCorruptError(f"index file damaged: {folder / 'words.npy'} ({exc})") from None
+    if len(vocabulary) != len(word_vectors):
+        raise IndexCorruptError(f"{folder}: {len(vocabulary)} words but {len(word_vectors)} word vectors")
     if vectors.ntotal != len(chunks) or manifest.get("chunk_count") != len(chunks):
         raise IndexCorruptError(f"{folder}: {len(chunks)} chunks but {vectors.ntotal} vectors")
     if vectors.d != manifest.get("model", {}).get("dimension"):
         raise IndexCorruptError(f"{folder}: vectors have dimension {vectors.d}, manifest says otherwise")
-    return IndexData(folder, manifest, chunks, speakers, vectors, lexical)
-
+    return IndexData(folder, manifest, chunks, speakers, vectors, lexical, vocabulary, word_vectors)

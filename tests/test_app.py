@@ -50,7 +50,9 @@ def test_structured_api(client):
     quote = data["quotes"][0]
     assert {"text", "speaker", "role", "kind", "paragraph", "score"} <= set(quote)
     assert quote["speaker"] == "Lei Jun" and "Xiaomi" in quote["role"]
-    follow = client.predict("What else did he say?", ["What did the Xiaomi founder say about AI?"], None, 5, api_name="/ask")
+    follow = client.predict(
+        "What else did he say?", ["What did the Xiaomi founder say about AI?"], None, 5, api_name="/ask"
+    )
     assert follow["quotes"] and all(q["speaker"] == "Lei Jun" for q in follow["quotes"])
 
 

@@ -66,10 +66,10 @@ def test_surname_resolves_to_person_not_same_named_company():
 
 def test_she_and_they_resolve_to_the_right_speakers():
     text = (
-        'Dr. Ana Silva, a virologist at Porto University, said the outbreak was slowing.\n'
-        'Tom Reed, a local councillor, disagreed. He said clinics were still full.\n'
+        "Dr. Ana Silva, a virologist at Porto University, said the outbreak was slowing.\n"
+        "Tom Reed, a local councillor, disagreed. He said clinics were still full.\n"
         '"We are not out of the woods," she said.\n'
-        'The Health Ministry said it would publish new figures on Friday. They added that schools stay open.\n'
+        "The Health Ministry said it would publish new figures on Friday. They added that schools stay open.\n"
     )
     result = attribute(article.parse(text, doc="t"))
     speakers = [(s.paragraph, s.speaker, s.kind) for s in result.statements]

@@ -45,12 +45,23 @@ def test_ask_json_and_text():
 
 def test_ask_with_history():
     data = json.loads(
-        run("ask", "What else did he say?", "--history", "What did Qi Xiangdong say about the future?", "-k", "1", "--json").stdout
+        run(
+            "ask",
+            "What else did he say?",
+            "--history",
+            "What did Qi Xiangdong say about the future?",
+            "-k",
+            "1",
+            "--json",
+        ).stdout
     )
     assert data["hits"] and {h["speaker"] for h in data["hits"]} == {"Qi Xiangdong"}
-    # everything this speaker said was shown already: the bot says so instead of repeating
-    done = json.loads(run("ask", "What else did he say?", "--history", "What did Zhou Hongyi say?", "-k", "5", "--json").stdout)
-    assert done["abstained"] and "all the article has" in done["message"]
+    # everything this speaker said was shown already: the bot says so, and shows it again
+    done = json.loads(
+        run("ask", "What else did he say?", "--history", "What did Zhou Hongyi say?", "-k", "5", "--json").stdout
+    )
+    assert not done["abstained"] and "everything the article quotes from Zhou Hongyi" in done["markdown"]
+    assert {h["speaker"] for h in done["hits"]} == {"Zhou Hongyi"}
 
 
 def test_eval_json_reports_metrics():
@@ -60,8 +71,13 @@ def test_eval_json_reports_metrics():
 
 
 def test_user_mistakes_give_one_line_and_no_traceback(tmp_path: Path):
-    for args in (["ask", ""], ["ask", "hello", "--index", str(tmp_path / "none")], ["quotes", str(tmp_path / "x.txt")],
-                 ["eval", "--questions", str(tmp_path / "q.jsonl")], ["build", "--source", str(tmp_path)]):
+    for args in (
+        ["ask", ""],
+        ["ask", "hello", "--index", str(tmp_path / "none")],
+        ["quotes", str(tmp_path / "x.txt")],
+        ["eval", "--questions", str(tmp_path / "q.jsonl")],
+        ["build", "--source", str(tmp_path)],
+    ):
         result = run(*args, check=False)
         assert result.returncode == 2, args
         assert "Traceback" not in result.stderr

@@ -42,8 +42,9 @@ store.build([{source!r}], {target!r}, embedder=Slow(), before_commit=pause if {p
 @pytest.mark.parametrize("phase", ["encode", "commit"])
 def test_sigkill_mid_build_leaves_previous_index(tmp_path: Path, fake_index: Path, phase: str):
     before = {p.name: p.read_bytes() for p in fake_index.iterdir() if p.is_file()}
-    script = _SLOW_BUILD.format(root=str(ROOT), phase=phase, source=str(ARTICLES / "river-cleanup.txt"),
-                                target=str(fake_index))
+    script = _SLOW_BUILD.format(
+        root=str(ROOT), phase=phase, source=str(ARTICLES / "river-cleanup.txt"), target=str(fake_index)
+    )
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     wanted = "ENCODING" if phase == "encode" else "COMMITTING"
     deadline = time.monotonic() + 60
@@ -64,7 +65,7 @@ def test_flipped_byte_is_caught(fake_index: Path, fake: FakeEmbedder):
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
-    with pytest.raises(IndexCorruptError, match="vectors.faiss"):
+    with pytest.raises(IndexCorruptError, match=r"vectors\.faiss"):
         Retriever.load(fake_index, embedder=fake)
 
 
@@ -92,8 +93,11 @@ def test_missing_model_package_is_a_clear_error(monkeypatch):
 def test_cli_reports_faults_in_one_line(tmp_path: Path, fake_index: Path):
     (fake_index / "chunks.jsonl").write_text("garbage")
     qa = str(Path(sys.executable).parent / "qa")
-    for args in (["ask", "what?", "--index", str(fake_index)], ["ask", "what?", "--model", str(tmp_path)],
-                 ["build", "--index", str(tmp_path / "i"), "--model", "no-such-model-xyz"]):
+    for args in (
+        ["ask", "what?", "--index", str(fake_index)],
+        ["ask", "what?", "--model", str(tmp_path)],
+        ["build", "--index", str(tmp_path / "i"), "--model", "no-such-model-xyz"],
+    ):
         result = subprocess.run([qa, *args], capture_output=True, text=True, timeout=300)
         assert result.returncode == 2, (args, result.stderr)
         assert "Traceback" not in result.stderr

@@ -19,8 +19,9 @@ questions = st.one_of(
     st.from_regex(r"[ \t\n\r\x00-\x1f\u200b\u202e]*", fullmatch=True),
     st.builds(lambda a, b: f"{a} <b>{b}</b> Qi?", st.text(max_size=50), st.text(max_size=50)),
 )
-FUZZ = settings(max_examples=60, deadline=3000, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                        HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=60, deadline=3000, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 @FUZZ
@@ -58,6 +59,11 @@ def test_attribution_never_crashes(text):
 
 
 def test_refusals_say_why(retriever):
-    for bad, why in [("", "empty"), ("\u200b\t\n", "empty"), ("x" * (MAX_QUESTION_CHARS + 1), "too long"), ("?!.", "no words")]:
+    for bad, why in [
+        ("", "empty"),
+        ("\u200b\t\n", "empty"),
+        ("x" * (MAX_QUESTION_CHARS + 1), "too long"),
+        ("?!.", "no words"),
+    ]:
         with pytest.raises(BadQuestionError, match=why):
             retriever.answer(bad)

@@ -54,7 +54,7 @@ def test_truncated_file_is_named(fake_index: Path, fake: FakeEmbedder, name: str
 
 def test_corrupt_manifest_is_named(fake_index: Path, fake: FakeEmbedder):
     (fake_index / "manifest.json").write_text("{not json")
-    with pytest.raises(IndexCorruptError, match="manifest.json"):
+    with pytest.raises(IndexCorruptError, match=r"manifest\.json"):
         Retriever.load(fake_index, embedder=fake)
 
 
@@ -68,7 +68,9 @@ def test_stale_source_is_rebuilt(tmp_path: Path, fake: FakeEmbedder, caplog):
         retriever = Retriever.load(folder, embedder=fake)
     assert "stale" in caplog.text
     assert any("flood barriers" in c.text for c in retriever.chunks)
-    assert json.loads((folder / "manifest.json").read_text())["sources"][0]["sha256"] == store.articles.load(source).sha256
+    assert (
+        json.loads((folder / "manifest.json").read_text())["sources"][0]["sha256"] == store.articles.load(source).sha256
+    )
 
 
 def test_stale_without_sources_is_a_clear_error(tmp_path: Path, fake: FakeEmbedder):
@@ -77,7 +79,7 @@ def test_stale_without_sources_is_a_clear_error(tmp_path: Path, fake: FakeEmbedd
     folder = tmp_path / "index"
     store.build([source], folder, embedder=fake)
     source.unlink()
-    with pytest.raises(IndexStaleError, match="other model|not available"):
+    with pytest.raises(IndexStaleError, match=r"other model|not available"):
         Retriever.load(folder, embedder=FakeEmbedder(model_id="another-model"))
 
 
