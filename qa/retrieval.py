@@ -225,10 +225,12 @@ class Retriever:
         k = max(1, int(k))
         names = [speaker] if speaker else [s.name for s in speakers_named(text, self)]
         restrict = [i for name in names for i in self.speaker_chunks(name)] or None
-        hits = self.rank(text, restrict=restrict, limit=k)
+        vector = self.encode(text)
+        hits = self.rank(text, restrict=restrict, vector=vector, limit=k)
         if len(hits) < k and restrict is not None:
             seen = {h.chunk_id for h in hits}
-            hits += [h for h in self.rank(text, limit=2 * k) if h.chunk_id not in seen][: k - len(hits)]
+            more = self.rank(text, vector=vector, limit=2 * k)
+            hits += [h for h in more if h.chunk_id not in seen][: k - len(hits)]
         return hits
 
     def answer(
