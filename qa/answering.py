@@ -89,6 +89,7 @@ class _SpeakerIndex:
     by_token: dict[str, set[str]] = field(default_factory=dict)  # name part or alias -> speakers
     role_terms: dict[str, set[str]] = field(default_factory=dict)
     role_owners: dict[str, set[str]] = field(default_factory=dict)  # role term -> speakers
+    name_terms: dict[str, set[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, retriever: Retriever) -> _SpeakerIndex:
@@ -102,6 +103,7 @@ class _SpeakerIndex:
         index = cls()
         for s in retriever.speakers:
             index.speakers[s.name] = s
+            index.name_terms[s.name] = set(terms(s.name))
             tokens = [s.name.split()[0]] if s.kind == "organization" else s.name.split()
             for token in [*tokens, *s.aliases]:
                 index.by_token.setdefault(token.lower(), set()).add(s.name)
@@ -122,8 +124,9 @@ def _speaker_scores(question: str, retriever: Retriever, *, loose: bool = False)
     index = _SpeakerIndex.of(retriever)
     q_terms = set(terms(question))
     lowered = question.lower()
+    q_words = words(question)
     candidates: set[str] = set()
-    for word in words(question):
+    for word in q_words:
         candidates |= index.by_token.get(word, set())
     for t in q_terms:
         candidates |= index.role_owners.get(t, set())
@@ -134,9 +137,9 @@ def _speaker_scores(question: str, retriever: Retriever, *, loose: bool = False)
         used: set[str] = set()
         if s.name.lower() in lowered or any(_mentions(question, a) for a in s.aliases):
             score += 10
-            used |= set(terms(s.name))
+            used |= index.name_terms[s.name]
         elif s.kind == "person":
-            parts = [p for p in s.name.split() if len(p) > 1 and p[0].isupper()]
+            parts = [p for p in s.name.split() if len(p) > 1 and p[0].isupper() and p.lower() in q_words]
             matched = [p for p in parts if _mentions(question, p)]
             if matched:
                 score += 5

@@ -568,7 +568,14 @@ def _find_cue(text: str, masked: str, start: int, end: int, ctx: _Context) -> _C
         before = masked[start : m.start()]
         if re.search(r"\b(?:was|were|is|are|be|been|being)\s*$", before, flags=re.IGNORECASE):
             continue  # passive: "it was said"
-        if re.search(r"[\"\u201d]\s*,?\s*$", before.rstrip("_ ,")) or re.search(r"[,?!][\"\u201d]\s*$", before):
+        quoted_before = re.search(r"[\"\u201d]\s*,?\s*$", before.rstrip("_ ,")) or re.search(
+            r"[,?!][\"\u201d]\s*$", before
+        )
+        # '"...," said Jane Doe' and 'Prices will rise, said Jane Doe, an analyst.'
+        if quoted_before or (
+            before.rstrip().endswith(",")
+            and re.match(r"\s+(?:Dr\.|Mr\.|Ms\.|Mrs\.|Prof\.)?\s*[A-Z]", masked[m.end() : end])
+        ):
             after = _subject_after(masked[m.end() : end], ctx)
             if after:
                 return _Cue(after[0], cue_text, at=m.start())

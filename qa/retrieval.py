@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -93,6 +93,7 @@ class Retriever:
             self._by_speaker.setdefault(chunk.speaker, []).append(chunk.id)
         self._lock = threading.Lock()  # faiss searches are thread-safe; the encoder is guarded
         self._articles: dict[str, articles.Article] | None = None
+        self._matrix = _matrix(data.vectors)
 
     # ------------------------------------------------------------ loading
 
@@ -187,10 +188,10 @@ class Retriever:
         lexical = self.index.lexical.scores(question)
         if restrict is not None:
             candidates = np.asarray(sorted(set(restrict)), dtype=np.int64)
-            dense = _dense_scores(self.index.vectors, vector, candidates)
+            dense = _dense_scores(self._matrix, vector, candidates)
         elif n <= 5000:
             candidates = np.arange(n)
-            dense = _dense_scores(self.index.vectors, vector, candidates)
+            dense = _dense_scores(self._matrix, vector, candidates)
         else:
             top = min(_CANDIDATES, n)
             sims, ids = self.index.vectors.search(vector, top)
@@ -199,7 +200,7 @@ class Retriever:
             known = dict(zip(ids[0].tolist(), sims[0].tolist(), strict=False))
             missing = [c for c in candidates.tolist() if c not in known]
             if missing:
-                extra = _dense_scores(self.index.vectors, vector, np.asarray(missing))
+                extra = _dense_scores(self._matrix, vector, np.asarray(missing))
                 known.update(zip(missing, extra.tolist(), strict=False))
             dense = np.asarray([known[c] for c in candidates.tolist()], dtype=np.float32)
         if len(candidates) == 0:
@@ -255,29 +256,18 @@ class Retriever:
         return answer(self, question, history=list(history or []), k=k, speaker=speaker)
 
 
-def _dense_scores(index: object, vector: np.ndarray, ids: np.ndarray) -> np.ndarray:
+def _dense_scores(matrix: np.ndarray, vector: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """Exact cosine of the question with the given chunks (vectors are unit length)."""
-    stored = _stored_vectors(index)
-    if stored is not None:
-        return np.asarray(stored[ids] @ vector[0], dtype=np.float32)
-    return np.asarray([index.reconstruct(int(i)) @ vector[0] for i in ids], dtype=np.float32)  # type: ignore[attr-defined]
+    return np.asarray(matrix[ids] @ vector[0], dtype=np.float32)
 
 
-def _stored_vectors(index: object) -> np.ndarray | None:
-    cached = getattr(index, "_qa_matrix", None)
-    if cached is not None:
-        return np.asarray(cached)
-    try:
-        import faiss
+def _matrix(index: Any) -> np.ndarray:
+    """The stored vectors as one array: a view for exact indexes, a copy for approximate ones."""
+    import faiss
 
-        if isinstance(index, faiss.IndexFlat):
-            matrix = faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d)
-        else:
-            matrix = index.reconstruct_n(0, index.ntotal)  # type: ignore[attr-defined]
-        index._qa_matrix = matrix  # type: ignore[attr-defined]
-        return np.asarray(matrix)
-    except Exception:  # an index type that cannot hand back its vectors
-        return None
+    if isinstance(index, faiss.IndexFlat):
+        return faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d)
+    return np.asarray(index.reconstruct_n(0, index.ntotal))
 
 
 def _fuse(dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:

@@ -116,3 +116,10 @@ def test_garbage_paragraphs_do_not_crash():
     text = '"\n""""\n,,,, said said said\n\u200b\u202e\n' + "x" * 5000 + "\n"
     result = attribute(article.parse(text, doc="t"))
     assert all(s.kind in {"direct", "partial", "indirect", "source", "narration"} for s in result.statements)
+
+
+def test_inverted_cue_after_reported_words():
+    text = "Interest rates will stay high for a year, said Priya Nair, chief economist at Eastbank.\nNair added that inflation was easing.\n"
+    result = attribute(article.parse(text, doc="t"))
+    assert [(s.speaker, s.kind) for s in result.statements] == [("Priya Nair", "indirect"), ("Priya Nair", "indirect")]
+    assert result.speaker("Priya Nair").role == "chief economist at Eastbank"
