@@ -139,14 +139,9 @@ class ChatApp:
             answer = self.answer(question, history or [], speaker, k)
         except BadQuestionError as exc:
             return {"error": str(exc), "abstained": True, "quotes": [], "message": str(exc)}
-        return {
-            "question": answer.question,
-            "abstained": answer.abstained,
-            "message": answer.message,
-            "speaker": answer.speaker,
-            "quotes": [h.to_json() for h in answer.hits],
-            "markdown": answer.markdown,
-        }
+        data = answer.to_json()
+        data["quotes"] = data.pop("hits")  # the API speaks of quotes
+        return data
 
 
 def build(retriever: Retriever) -> gr.Blocks:

@@ -11,110 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from qa import lexicon
 from qa.article import Article, Paragraph
 
 KINDS = ("direct", "partial", "indirect", "source", "narration")
-SETTINGS_VERSION = 1  # bump when the rules change, so old indexes are rebuilt
-
-_VERBS = (
-    "say says said tell tells told add adds added warn warns warned note notes noted "
-    "liken likens likened stress stresses stressed emphasize emphasizes emphasized emphasise "
-    "emphasises emphasised explain explains explained argue argues argued insist insists "
-    "insisted claim claims claimed predict predicts predicted suggest suggests suggested "
-    "acknowledge acknowledges acknowledged admit admits admitted announce announces announced "
-    "recall recalls recalled describe describes described compare compares compared "
-    "write writes wrote conclude concludes concluded reply replies replied respond responds "
-    "responded caution cautions cautioned observe observes observed remark remarks remarked "
-    "contend contends contended maintain maintains maintained estimate estimates estimated "
-    "forecast forecasts agree agrees agreed disagree disagrees disagreed urge urges urged "
-    "reiterate reiterates reiterated highlight highlights highlighted underscore underscores "
-    "underscored propose proposes proposed vow vows vowed pledge pledges pledged promise "
-    "promises promised state states stated declare declares declared believe believes "
-    "believed ask asks asked counter counters countered quip quips quipped joke jokes joked "
-    "point points pointed call calls called expect expects expected"
-).split()
-# verbs that only report speech with a particle after them
-_PARTICLE = {"point": "out", "points": "out", "pointed": "out", "call": "for|on", "calls": "for|on", "called": "for|on"}
-_DOC_NOUNS = (
-    "report|study|survey|analysis|paper|white paper|statement|data|research|poll|estimate|"
-    "estimates|forecast|figures|review|assessment|audit|index|ranking|filing|document"
-)
-_DOC_VERBS = r"said|says|showed|shows|found|finds|revealed|reveals|indicated|indicates|estimated|estimates|noted|notes|warned|warns|predicted|predicts|concluded|concludes"
-_TITLES = {
-    "mr": "he",
-    "mr.": "he",
-    "mrs": "she",
-    "mrs.": "she",
-    "ms": "she",
-    "ms.": "she",
-    "miss": "she",
-    "sir": "he",
-    "dame": "she",
-    "dr": None,
-    "dr.": None,
-    "prof": None,
-    "prof.": None,
-    "professor": None,
-    "rev.": None,
-    "rev": None,
-}
-_ROLE_WORDS = set(
-    "ceo cfo cto coo vp chairman chairwoman chairperson chair president minister secretary "
-    "director chief head founder co-founder cofounder spokesperson spokesman spokeswoman "
-    "professor analyst economist researcher scientist engineer manager officer executive "
-    "governor mayor senator ambassador editor author partner academician adviser advisor "
-    "expert dean principal commissioner chancellor premier deputy leader member fellow "
-    "strategist consultant representative owner investor official officials general counsel "
-    "doctor physician nurse lawyer attorney coach captain vice".split()
-)
-_ORG_WORDS = set(
-    "group company inc inc. corp corp. corporation ltd ltd. llc plc co co. ministry academy "
-    "university institute association agency bank council department commission technology "
-    "technologies organization organisation foundation bureau office committee administration "
-    "federation union party court government center centre society fund network labs lab "
-    "authority board school college hospital alliance bloc service services systems partners "
-    "holdings capital ventures press news times post journal media consortium club".split()
-)
-_STOP_CAPS = set(
-    "the a an this that these those it its he she they we i however but and or so then also "
-    "meanwhile still yet later separately earlier instead similarly moreover furthermore "
-    "in on at for of to by from with as after before while when since although though if "
-    "there here what which who why how today yesterday now last next first finally "
-    "overall indeed thus hence".split()
-)
-_CONNECTORS = {"of", "and", "for", "de", "van", "von", "der", "al", "bin", "da", "di", "la", "le", "&"}
-_PRONOUNS = {"he": "he", "she": "she", "they": "they", "it": "it"}
-_NOMINAL_ORG = {
-    "company",
-    "firm",
-    "group",
-    "organization",
-    "organisation",
-    "ministry",
-    "agency",
-    "government",
-    "department",
-    "bank",
-    "university",
-    "institute",
-    "startup",
-    "giant",
-    "business",
-    "carrier",
-    "regulator",
-    "association",
-    "council",
-    "club",
-}
-_NOMINAL_DOC = set(_DOC_NOUNS.split("|"))
-_ABBREVIATIONS = set(
-    "mr mrs ms dr prof sr jr st gen sen rep gov lt col capt inc co corp ltd no vs etc jan feb "
-    "mar apr jun jul aug sep sept oct nov dec mt ft rev est dept univ fig approx".split()
-)
+SETTINGS_VERSION = 2  # bump when the rules change, so old indexes are rebuilt
 
 _OPEN_QUOTES = "\u201c"
 _CLOSE_QUOTES = "\u201d"
-_CUE_RE = re.compile(r"\b(?P<verb>" + "|".join(_VERBS) + r")\b(?:\s+(?P<particle>out|for|on)\b)?", re.IGNORECASE)
+_CUE_RE = re.compile(r"\b(?P<verb>" + "|".join(lexicon.VERBS) + r")\b(?:\s+(?P<particle>out|for|on)\b)?", re.IGNORECASE)
 _ACCORDING_RE = re.compile(r"\baccording to\b", re.IGNORECASE)
 _NAME_TOKEN = r"(?:[A-Z][\w'\u2019.&-]*|\d[\w-]*)"
 
@@ -238,7 +143,9 @@ def sentence_spans(text: str, masked: str | None = None) -> list[tuple[int, int]
             word = re.search(r"([\w.]+)$", masked[start:i])
             token = word.group(1).lower() if word else ""
             if ch == "." and (
-                token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token) or re.fullmatch(r"(?:[a-z]\.)+[a-z]", token)
+                token in lexicon.ABBREVIATIONS
+                or re.fullmatch(r"[a-z]", token)
+                or re.fullmatch(r"(?:[a-z]\.)+[a-z]", token)
             ):
                 i = j
                 continue
@@ -262,7 +169,7 @@ def _strip_article(role: str) -> str:
 
 def _is_org_name(name: str) -> bool:
     tokens = name.lower().split()
-    return any(t.strip(".,") in _ORG_WORDS for t in tokens) or (name.isupper() and len(name) > 1)
+    return any(t.strip(".,") in lexicon.ORG_WORDS for t in tokens) or (name.isupper() and len(name) > 1)
 
 
 def _acronym(name: str) -> str:
@@ -281,7 +188,10 @@ def split_name(segment: str) -> tuple[str, str | None, str | None] | None:
     while i > 0:
         tok = tokens[i - 1]
         if re.fullmatch(_NAME_TOKEN, tok) or (
-            tok.lower() in _CONNECTORS and i < len(tokens) and i - 1 > 0 and re.fullmatch(_NAME_TOKEN, tokens[i - 2])
+            tok.lower() in lexicon.CONNECTORS
+            and i < len(tokens)
+            and i - 1 > 0
+            and re.fullmatch(_NAME_TOKEN, tokens[i - 2])
         ):
             i -= 1
         else:
@@ -289,7 +199,7 @@ def split_name(segment: str) -> tuple[str, str | None, str | None] | None:
     run = tokens[i:]
     head = tokens[:i]
     # leading stop words inside the run ("However Qi", "The Ministry ...")
-    while run and run[0].lower().strip(".,") in _STOP_CAPS:
+    while run and run[0].lower().strip(".,") in lexicon.STOP_CAPS:
         lowered = run[0].lower()
         run = run[1:]
         if lowered != "the":
@@ -297,7 +207,7 @@ def split_name(segment: str) -> tuple[str, str | None, str | None] | None:
     if not run:
         return None
     # role words inside the run ("Xiaomi CEO Lei Jun"): the name starts after the last one
-    role_at = max((k for k, t in enumerate(run) if t.lower().strip(".,") in _ROLE_WORDS), default=-1)
+    role_at = max((k for k, t in enumerate(run) if t.lower().strip(".,") in lexicon.ROLE_WORDS), default=-1)
     role_parts: list[str] = []
     if 0 <= role_at < len(run) - 1:
         role_parts = run[: role_at + 1]
@@ -305,17 +215,17 @@ def split_name(segment: str) -> tuple[str, str | None, str | None] | None:
     elif role_at == len(run) - 1:
         return None  # "the CEO" alone is not a name
     title = None
-    if run and run[0].lower() in _TITLES and len(run) > 1:
+    if run and run[0].lower() in lexicon.TITLES and len(run) > 1:
         title = run[0].lower()
         run = run[1:]
     name = " ".join(run).strip(".,")
-    if not name or name.lower() in _STOP_CAPS or name.lower() in _PRONOUNS:
+    if not name or name.lower() in lexicon.STOP_CAPS or name.lower() in lexicon.PRONOUNS:
         return None
     if head:
         words = [w.lower().strip(".,") for w in head]
-        if any(w in _ROLE_WORDS for w in words):
+        if any(w in lexicon.ROLE_WORDS for w in words):
             role_parts = head + role_parts
-        elif not all(w in _STOP_CAPS for w in words):
+        elif not all(w in lexicon.STOP_CAPS for w in words):
             return None  # the clause is not just a name: "China accounted for ..."
     role = _strip_article(" ".join(role_parts)) if role_parts else None
     return name, role or None, title
@@ -375,14 +285,14 @@ class _Context:
                 if s.kind == "person" and len(s.name.split()) == 1 and s.name in tokens:
                     return self.update(s, name=name, role=role or s.role)
         kind = "organization" if _is_org_name(name) else "person"
-        gender = _TITLES.get(title or "") if kind == "person" else "it"
+        gender = lexicon.TITLES.get(title or "") if kind == "person" else "it"
         aliases = tuple(a for a in {_acronym(name)} if a and kind == "organization")
         return self._touch(Speaker(name=name, role=role, kind=kind, gender=gender, aliases=aliases))
 
     def by_noun(self, noun: str) -> Speaker | None:
         words = noun.lower().split()
         head = words[-1] if words else ""
-        if head in _NOMINAL_DOC:
+        if head in lexicon.NOMINAL_DOC:
             for s in reversed(self.speakers):
                 if s.role and head in s.role.lower().split():
                     return s
@@ -390,7 +300,7 @@ class _Context:
             if s.role and re.search(rf"\b{re.escape(head)}\b", s.role.lower()):
                 return s
         for s in reversed(self.speakers):
-            if s.kind == "organization" and (head in _NOMINAL_ORG or head in s.name.lower().split()):
+            if s.kind == "organization" and (head in lexicon.NOMINAL_ORG or head in s.name.lower().split()):
                 return s
         return None
 
@@ -420,7 +330,7 @@ def _subject_before(prefix: str, ctx: _Context) -> tuple[Speaker, str | None] | 
     last_word = re.search(r"([A-Za-z]+)\W*$", stripped)
     segments = stripped.rstrip(",").split(",")
     tail = _clean(segments[-1])
-    if tail.lower() in _PRONOUNS:
+    if tail.lower() in lexicon.PRONOUNS:
         found = ctx.by_pronoun(tail.lower())
         return (found, None) if found else None
     if stripped.endswith(",") and len(segments) >= 2:
@@ -480,7 +390,7 @@ def _according_to(masked: str, start: int, end: int, ctx: _Context) -> _Cue | No
         return None
     rest = masked[m.end() : end]
     doc = re.match(
-        rf"\s+(?:a|an|the|its|their)?\s*(?:[\w-]+\s+){{0,3}}?(?P<noun>{_DOC_NOUNS})"
+        rf"\s+(?:a|an|the|its|their)?\s*(?:[\w-]+\s+){{0,3}}?(?P<noun>{lexicon.DOC_NOUNS})"
         rf"(?:\s+(?:published|released|issued|compiled|conducted|produced|made|put out))?"
         rf"\s+(?:by|from|of)\s+(?:the\s+)?(?P<org>[^,.;]+)",
         rest,
@@ -505,7 +415,7 @@ def _according_to(masked: str, start: int, end: int, ctx: _Context) -> _Cue | No
         if nominal:
             found = ctx.by_noun(nominal.group(1))
             if found:
-                return _Cue(found, "according to", source=found.role in _NOMINAL_DOC, at=m.start())
+                return _Cue(found, "according to", source=found.role in lexicon.NOMINAL_DOC, at=m.start())
         parsed = split_name(person.group(1))
         if parsed:
             name, pre_role, title = parsed
@@ -517,9 +427,9 @@ def _according_to(masked: str, start: int, end: int, ctx: _Context) -> _Cue | No
 def _doc_subject(masked: str, start: int, end: int, ctx: _Context) -> _Cue | None:
     """'A report by the X Institute showed ...' makes X a cited source."""
     m = re.search(
-        rf"\b(?:a|an|the|its)\s+(?:[\w-]+\s+){{0,3}}?(?P<noun>{_DOC_NOUNS})"
+        rf"\b(?:a|an|the|its)\s+(?:[\w-]+\s+){{0,3}}?(?P<noun>{lexicon.DOC_NOUNS})"
         rf"(?:\s+(?:published|released|issued|compiled|conducted))?\s+(?:by|from)\s+(?:the\s+)?"
-        rf"(?P<org>[^,.;]+?)\s+(?:{_DOC_VERBS})\b",
+        rf"(?P<org>[^,.;]+?)\s+(?:{lexicon.DOC_VERBS})\b",
         masked[start:end],
         flags=re.IGNORECASE,
     )
@@ -540,7 +450,7 @@ def _find_cue(text: str, masked: str, start: int, end: int, ctx: _Context) -> _C
     for m in _CUE_RE.finditer(masked, start, end):
         verb = m.group("verb").lower()
         particle = (m.group("particle") or "").lower()
-        if verb in _PARTICLE and particle not in _PARTICLE[verb].split("|"):
+        if verb in lexicon.PARTICLE and particle not in lexicon.PARTICLE[verb].split("|"):
             quoted_next = re.match(r"[^\"\u201c.;]{0,40}[\"\u201c]", masked[m.end() : end])
             if not (verb.startswith("call") and quoted_next):
                 continue
@@ -626,7 +536,7 @@ def _paragraph_statements(
         speaker: Speaker | None
         if cue:
             speaker = cue.speaker
-            if cue.source or (speaker.kind == "organization" and (speaker.role or "") in _NOMINAL_DOC):
+            if cue.source or (speaker.kind == "organization" and (speaker.role or "") in lexicon.NOMINAL_DOC):
                 kind = "source"
             elif full:
                 kind = "direct"

@@ -1,0 +1,99 @@
+"""Word lists that attribution reads English news with: speech verbs, titles, role and organisation words."""
+
+from __future__ import annotations
+
+VERBS = (
+    "say says said tell tells told add adds added warn warns warned note notes noted "
+    "liken likens likened stress stresses stressed emphasize emphasizes emphasized emphasise "
+    "emphasises emphasised explain explains explained argue argues argued insist insists "
+    "insisted claim claims claimed predict predicts predicted suggest suggests suggested "
+    "acknowledge acknowledges acknowledged admit admits admitted announce announces announced "
+    "recall recalls recalled describe describes described compare compares compared "
+    "write writes wrote conclude concludes concluded reply replies replied respond responds "
+    "responded caution cautions cautioned observe observes observed remark remarks remarked "
+    "contend contends contended maintain maintains maintained estimate estimates estimated "
+    "forecast forecasts agree agrees agreed disagree disagrees disagreed urge urges urged "
+    "reiterate reiterates reiterated highlight highlights highlighted underscore underscores "
+    "underscored propose proposes proposed vow vows vowed pledge pledges pledged promise "
+    "promises promised state states stated declare declares declared believe believes "
+    "believed ask asks asked counter counters countered quip quips quipped joke jokes joked "
+    "point points pointed call calls called expect expects expected"
+).split()
+# verbs that only report speech with a particle after them
+PARTICLE = {"point": "out", "points": "out", "pointed": "out", "call": "for|on", "calls": "for|on", "called": "for|on"}
+DOC_NOUNS = (
+    "report|study|survey|analysis|paper|white paper|statement|data|research|poll|estimate|"
+    "estimates|forecast|figures|review|assessment|audit|index|ranking|filing|document"
+)
+DOC_VERBS = r"said|says|showed|shows|found|finds|revealed|reveals|indicated|indicates|estimated|estimates|noted|notes|warned|warns|predicted|predicts|concluded|concludes"
+TITLES = {
+    "mr": "he",
+    "mr.": "he",
+    "mrs": "she",
+    "mrs.": "she",
+    "ms": "she",
+    "ms.": "she",
+    "miss": "she",
+    "sir": "he",
+    "dame": "she",
+    "dr": None,
+    "dr.": None,
+    "prof": None,
+    "prof.": None,
+    "professor": None,
+    "rev.": None,
+    "rev": None,
+}
+ROLE_WORDS = set(
+    "ceo cfo cto coo vp chairman chairwoman chairperson chair president minister secretary "
+    "director chief head founder co-founder cofounder spokesperson spokesman spokeswoman "
+    "professor analyst economist researcher scientist engineer manager officer executive "
+    "governor mayor senator ambassador editor author partner academician adviser advisor "
+    "expert dean principal commissioner chancellor premier deputy leader member fellow "
+    "strategist consultant representative owner investor official officials general counsel "
+    "doctor physician nurse lawyer attorney coach captain vice".split()
+)
+ORG_WORDS = set(
+    "group company inc inc. corp corp. corporation ltd ltd. llc plc co co. ministry academy "
+    "university institute association agency bank council department commission technology "
+    "technologies organization organisation foundation bureau office committee administration "
+    "federation union party court government center centre society fund network labs lab "
+    "authority board school college hospital alliance bloc service services systems partners "
+    "holdings capital ventures press news times post journal media consortium club".split()
+)
+STOP_CAPS = set(
+    "the a an this that these those it its he she they we i however but and or so then also "
+    "meanwhile still yet later separately earlier instead similarly moreover furthermore "
+    "in on at for of to by from with as after before while when since although though if "
+    "there here what which who why how today yesterday now last next first finally "
+    "overall indeed thus hence".split()
+)
+CONNECTORS = {"of", "and", "for", "de", "van", "von", "der", "al", "bin", "da", "di", "la", "le", "&"}
+PRONOUNS = {"he": "he", "she": "she", "they": "they", "it": "it"}
+NOMINAL_ORG = {
+    "company",
+    "firm",
+    "group",
+    "organization",
+    "organisation",
+    "ministry",
+    "agency",
+    "government",
+    "department",
+    "bank",
+    "university",
+    "institute",
+    "startup",
+    "giant",
+    "business",
+    "carrier",
+    "regulator",
+    "association",
+    "council",
+    "club",
+}
+NOMINAL_DOC = set(DOC_NOUNS.split("|"))
+ABBREVIATIONS = set(
+    "mr mrs ms dr prof sr jr st gen sen rep gov lt col capt inc co corp ltd no vs etc jan feb "
+    "mar apr jun jul aug sep sept oct nov dec mt ft rev est dept univ fig approx".split()
+)
