@@ -164,7 +164,8 @@ def _clean(segment: str) -> str:
 
 
 def _strip_article(role: str) -> str:
-    return re.sub(r"^(?:a|an|the)\s+", "", role.strip(), flags=re.IGNORECASE).strip(" ,;:")
+    role = re.sub(r"^\d{1,3},\s*", "", role.strip())  # an age before the role: "52, a crane operator"
+    return re.sub(r"^(?:a|an|the)\s+", "", role, flags=re.IGNORECASE).strip(" ,;:")
 
 
 def _is_org_name(name: str) -> bool:
@@ -405,6 +406,11 @@ def _according_to(masked: str, start: int, end: int, ctx: _Context) -> _Cue | No
                 speaker, kind="organization", gender="it", role=speaker.role or doc.group("noun").lower()
             )
             return _Cue(speaker, masked[m.start() : m.end() + doc.end("noun") + 0].strip(), source=True, at=m.start())
+    group = re.match(r"\s+(?:the\s+)?(\w+)\b", rest)
+    if group and group.group(1).lower() in lexicon.GROUPS:
+        speaker = ctx.by_name(group.group(1).lower(), None, None)
+        speaker = ctx.update(speaker, kind="organization", gender="they")
+        return _Cue(speaker, f"according to {group.group(1)}", at=m.start())
     person = re.match(r"\s+(?:the\s+)?([^,.;]+)(?:,\s*([^,;]+?)\s*,)?", rest)
     if person:
         nominal = (

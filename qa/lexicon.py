@@ -97,3 +97,8 @@ ABBREVIATIONS = set(
     "mr mrs ms dr prof sr jr st gen sen rep gov lt col capt inc co corp ltd no vs etc jan feb "
     "mar apr jun jul aug sep sept oct nov dec mt ft rev est dept univ fig approx".split()
 )
+# groups that news cites without naming anyone: "according to police"
+GROUPS = set(
+    "police officials authorities analysts experts witnesses residents organizers organisers prosecutors "
+    "investigators sources doctors scientists researchers economists observers diplomats lawmakers".split()
+)

@@ -21,10 +21,11 @@ CASES = [
     (None, ROOT / "eval" / "attribution.jsonl"),
     (ARTICLES / "river-cleanup.txt", ARTICLES / "river-cleanup.gold.jsonl"),
     (ARTICLES / "warehouse-robots.txt", ARTICLES / "warehouse-robots.gold.jsonl"),
+    (ARTICLES / "harbour-strike.txt", ARTICLES / "harbour-strike.gold.jsonl"),
 ]
 
 
-@pytest.mark.parametrize(("source", "gold_file"), CASES, ids=["bundled", "river", "warehouse"])
+@pytest.mark.parametrize(("source", "gold_file"), CASES, ids=["bundled", "river", "warehouse", "harbour"])
 def test_every_paragraph_has_the_gold_speaker_and_kind(source, gold_file):
     result = attribute(article.load(source))
     for gold in _gold(gold_file):
