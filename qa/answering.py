@@ -491,6 +491,8 @@ def render(hits: Sequence[Hit], *, who_said: bool = False) -> str:
     if who_said and hits and hits[0].speaker:
         role = f", {html.escape(hits[0].role)}," if hits[0].role else ""
         parts.append(f"**{html.escape(hits[0].speaker)}**{role} said it (paragraph {hits[0].paragraph}):")
+    elif who_said and hits:
+        parts.append(f"No one is quoted saying it; the article itself reports it (paragraph {hits[0].paragraph}):")
     for hit in hits:
         note = _KIND_NOTE.get(hit.kind, "")
         if note:

@@ -15,7 +15,7 @@ from qa import lexicon
 from qa.article import Article, Paragraph
 
 KINDS = ("direct", "partial", "indirect", "source", "narration")
-SETTINGS_VERSION = 2  # bump when the rules change, so old indexes are rebuilt
+SETTINGS_VERSION = 3  # bump when the rules change, so old indexes are rebuilt
 
 _OPEN_QUOTES = "\u201c"
 _CLOSE_QUOTES = "\u201d"

@@ -154,3 +154,9 @@ def test_questions_worded_apart_from_the_gold_set(tmp_path: Path, real_embedder,
     m = evaluate(target, questions).metrics
     assert m["hit@1"] >= 0.85 and m["recall@3"] >= 0.9, m
     assert m["attribution"] >= 0.85 and m["abstention"] >= 0.9, m
+
+
+def test_who_said_something_only_the_article_says(retriever: Retriever):
+    answer = retriever.answer("Who said the digital economy became the world's second-largest?")
+    assert answer.hits[0].speaker is None
+    assert answer.markdown.startswith("No one is quoted saying it")
