@@ -298,6 +298,8 @@ def focus_words(question: str) -> list[str]:
         return []
     phrase: list[str] = []
     for token in tokens[start:]:
+        if token == "of" and not phrase:
+            continue  # "what kind of data": the head is after "of"
         if token in _AUX or token == "of" or len(phrase) == 3:
             break
         if token not in STOPWORDS and not set(terms(token)) <= _GENERIC_HEADS | _QUESTION_WORDS:

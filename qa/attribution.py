@@ -15,7 +15,7 @@ from qa import lexicon
 from qa.article import Article, Paragraph
 
 KINDS = ("direct", "partial", "indirect", "source", "narration")
-SETTINGS_VERSION = 3  # bump when the rules change, so old indexes are rebuilt
+SETTINGS_VERSION = 4  # bump when the rules change, so old indexes are rebuilt
 
 _OPEN_QUOTES = "\u201c"
 _CLOSE_QUOTES = "\u201d"
@@ -104,7 +104,40 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
             open_at = None
     if open_at is not None and open_at < len(text):
         spans.append((open_at, len(text)))
+    if not spans and not any(ch in text for ch in '"\u201c\u201d'):
+        return _single_quote_spans(text)
     return spans
+
+
+_SINGLE_OPEN = re.compile(r"(?:(?<=^)|(?<=[\s(\u2014:]))['\u2018](?=[\w\u2026])")
+_SINGLE_CLOSE = re.compile(r"(?<=[\w.,!?\u2026])['\u2019](?=[\s,.;:!?)\u2014]|$)")
+
+
+def _single_quote_spans(text: str) -> list[tuple[int, int]]:
+    """Quotations in single marks (British style), told from apostrophes by where they stand.
+
+    An opening mark follows a space and precedes a word; a closing mark follows a word or
+    punctuation and precedes a space or punctuation. "don't" and "workers' rights" inside an
+    open quotation can still end it early, so a closing mark right after an "s" only counts
+    when punctuation comes just before or after it.
+    """
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while True:
+        opening = _SINGLE_OPEN.search(text, pos)
+        if not opening:
+            return spans
+        closing = None
+        for candidate in _SINGLE_CLOSE.finditer(text, opening.end()):
+            before, after = text[candidate.start() - 1], text[candidate.end() : candidate.end() + 1]
+            if before.lower() == "s" and not after[:1] in (",", ".", ";", ":", "!", "?", ""):
+                continue  # most likely a plural possessive: "workers' rights"
+            closing = candidate
+            break
+        if closing is None:
+            return spans
+        spans.append((opening.end(), closing.start()))
+        pos = closing.end()
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:
@@ -124,7 +157,7 @@ def sentence_spans(text: str, masked: str | None = None) -> list[tuple[int, int]
     n = len(masked)
     while i < n:
         ch = masked[i]
-        if ch in '"\u201d' and i > 0 and text[i - 1] in ".!?" and masked[i - 1] == "_":
+        if ch in "\"'\u201d\u2019" and i > 0 and text[i - 1] in ".!?" and masked[i - 1] == "_":
             ch = text[i - 1]  # the quotation ends the sentence: '... generation." Petrov said'
         if ch in ".!?":
             j = i + 1
@@ -457,7 +490,7 @@ def _find_cue(text: str, masked: str, start: int, end: int, ctx: _Context) -> _C
         verb = m.group("verb").lower()
         particle = (m.group("particle") or "").lower()
         if verb in lexicon.PARTICLE and particle not in lexicon.PARTICLE[verb].split("|"):
-            quoted_next = re.match(r"[^\"\u201c.;]{0,40}[\"\u201c]", masked[m.end() : end])
+            quoted_next = re.match(r"[^\"\u201c\u2018'.;]{0,40}[\"\u201c\u2018']", masked[m.end() : end])
             if not (verb.startswith("call") and quoted_next):
                 continue
         if (
@@ -484,8 +517,8 @@ def _find_cue(text: str, masked: str, start: int, end: int, ctx: _Context) -> _C
         before = masked[start : m.start()]
         if re.search(r"\b(?:was|were|is|are|be|been|being)\s*$", before, flags=re.IGNORECASE):
             continue  # passive: "it was said"
-        quoted_before = re.search(r"[\"\u201d]\s*,?\s*$", before.rstrip("_ ,")) or re.search(
-            r"[,?!][\"\u201d]\s*$", before
+        quoted_before = re.search(r"[\"'\u201d\u2019]\s*,?\s*$", before.rstrip("_ ,")) or re.search(
+            r"[,?!][\"'\u201d\u2019]\s*$", before
         )
         # '"...," said Jane Doe' and 'Prices will rise, said Jane Doe, an analyst.'
         if quoted_before or (

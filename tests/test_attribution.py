@@ -124,3 +124,16 @@ def test_inverted_cue_after_reported_words():
     result = attribute(article.parse(text, doc="t"))
     assert [(s.speaker, s.kind) for s in result.statements] == [("Priya Nair", "indirect"), ("Priya Nair", "indirect")]
     assert result.speaker("Priya Nair").role == "chief economist at Eastbank"
+
+
+def test_british_single_quotes():
+    text = (
+        "'Prices will fall. Wages will not,' said Maria Lopez, an economist at Banco Sur.\n"
+        "She called it \u2018a slow squeeze\u2019 on families.\n"
+        "The workers' union won't comment, its spokesman said.\n"
+    )
+    result = attribute(article.parse(text, doc="t"))
+    first = result.statements[0]
+    assert (first.speaker, first.kind, first.text) == ("Maria Lopez", "direct", "Prices will fall. Wages will not,")
+    assert [q for s in result.statements if s.paragraph == 2 for q in s.quotes] == ["a slow squeeze"]
+    assert quote_spans("The workers' union won't comment, its spokesman said.") == []

@@ -1,0 +1,46 @@
+"""Question analysis: what a question asks for and about whom (no model needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.answering import asked_subject, focus_words, quote_block
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        ("How many people attended the summit?", ["people", "attended", "summit"]),
+        ("How much revenue did the firm report?", ["revenue"]),
+        ("What is the population of Brazil?", ["population"]),
+        ("Which football team won the league?", ["football", "team", "won"]),
+        ("What kind of data should companies use?", ["data"]),
+        ("What did Qi say?", []),
+        ("Who said safety matters?", []),
+        ("How big is the economy?", []),
+    ],
+)
+def test_focus_words(question, focus):
+    assert focus_words(question) == focus
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("What did the governor say about the river?", "the governor"),
+        ("What did Xiaomi say?", "Xiaomi"),
+        ("What did he say next?", None),
+        ("What did the article say about prices?", None),
+        ("What does AI mean for jobs?", None),
+        ("How did the mayor describe the plan?", "the mayor"),
+    ],
+)
+def test_asked_subject(question, subject):
+    assert asked_subject(question) == subject
+
+
+def test_quote_block_shows_markup_as_text():
+    block = quote_block("He said <b>*no*</b> to [links](x)\nand `code`")
+    assert "<b>" not in block and "&lt;b&gt;" in block
+    assert "\\*no\\*" in block and "\\[links\\]" in block
+    assert all(line.startswith("> ") for line in block.splitlines())
