@@ -130,7 +130,7 @@ def _single_quote_spans(text: str) -> list[tuple[int, int]]:
         closing = None
         for candidate in _SINGLE_CLOSE.finditer(text, opening.end()):
             before, after = text[candidate.start() - 1], text[candidate.end() : candidate.end() + 1]
-            if before.lower() == "s" and not after[:1] in (",", ".", ";", ":", "!", "?", ""):
+            if before.lower() == "s" and after[:1] not in (",", ".", ";", ":", "!", "?", ""):
                 continue  # most likely a plural possessive: "workers' rights"
             closing = candidate
             break
