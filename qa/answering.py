@@ -50,6 +50,7 @@ _DENSE_MARGIN = 0.06  # further quotes must be about as close to the question as
 _LEXICAL_SHARE = 0.4  # ... and share a fair part of its matching words
 _HISTORY_TURNS = 6  # earlier turns that can shape an answer
 _MEMO_SIZE = 4096
+_AMBIGUOUS = 20  # a name part or role word shared by more speakers than this is ignored
 
 _NOT_IN_ARTICLE = "The article does not say."
 
@@ -90,6 +91,7 @@ class _SpeakerIndex:
     role_terms: dict[str, set[str]] = field(default_factory=dict)
     role_owners: dict[str, set[str]] = field(default_factory=dict)  # role term -> speakers
     name_terms: dict[str, set[str]] = field(default_factory=dict)
+    full_names: dict[str, str] = field(default_factory=dict)  # lower-cased full name -> speaker
 
     @classmethod
     def of(cls, retriever: Retriever) -> _SpeakerIndex:
@@ -104,6 +106,7 @@ class _SpeakerIndex:
         for s in retriever.speakers:
             index.speakers[s.name] = s
             index.name_terms[s.name] = set(terms(s.name))
+            index.full_names[" ".join(words(s.name))] = s.name
             tokens = [s.name.split()[0]] if s.kind == "organization" else s.name.split()
             for token in [*tokens, *s.aliases]:
                 index.by_token.setdefault(token.lower(), set()).add(s.name)
@@ -126,10 +129,19 @@ def _speaker_scores(question: str, retriever: Retriever, *, loose: bool = False)
     lowered = question.lower()
     q_words = words(question)
     candidates: set[str] = set()
-    for word in q_words:
-        candidates |= index.by_token.get(word, set())
+    for size in range(1, 7):  # full names, found by their words in a row
+        for i in range(len(q_words) - size + 1):
+            found = index.full_names.get(" ".join(q_words[i : i + size]))
+            if found:
+                candidates.add(found)
+    for word in q_words:  # a name part shared by many speakers points to none of them
+        owners = index.by_token.get(word, set())
+        if len(owners) <= _AMBIGUOUS:
+            candidates |= owners
     for t in q_terms:
-        candidates |= index.role_owners.get(t, set())
+        owners = index.role_owners.get(t, set())
+        if len(owners) <= _AMBIGUOUS:
+            candidates |= owners
     scores: dict[str, tuple[float, set[str]]] = {}
     for name in sorted(candidates):
         s = index.speakers[name]

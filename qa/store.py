@@ -40,6 +40,7 @@ FORMAT_VERSION = 3
 INDEX_ENV = "QA_INDEX"
 BUNDLED = "bundled:"  # how the manifest names the article shipped inside the package
 EXACT_LIMIT = 50_000  # above this many chunks the vector index is HNSW instead of exact
+HNSW_EF_SEARCH = 512  # recall@10 0.93 at 128 on 100k chunks; a query still takes well under 1 ms
 _FILES = ("chunks.jsonl", "speakers.json", "vectors.faiss", "words.json", "words.npy")
 MAX_WORDS = 20_000  # vocabulary words kept with vectors, most frequent first
 _BM25_DIR = "bm25"
@@ -121,7 +122,7 @@ def _vector_index(vectors: np.ndarray) -> Any:
     if len(vectors) > EXACT_LIMIT:
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128
+        index.hnsw.efSearch = HNSW_EF_SEARCH
     else:
         index = faiss.IndexFlatIP(dim)
     index.add(vectors)
@@ -374,6 +375,8 @@ def load(folder: Path) -> IndexData:
         vectors = faiss.read_index(str(folder / "vectors.faiss"))
     except RuntimeError:
         raise IndexCorruptError(f"index file damaged: {folder / 'vectors.faiss'}") from None
+    if hasattr(vectors, "hnsw"):
+        vectors.hnsw.efSearch = max(vectors.hnsw.efSearch, HNSW_EF_SEARCH)
     try:
         lexical = Lexical.load(folder / _BM25_DIR)
     except Exception as exc:  # bm25s raises what numpy or json raise
