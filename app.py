@@ -75,18 +75,17 @@ class ChatApp:
         examples.append("What is the article about?")
         return examples
 
+    def source_view(self, hit: Hit) -> str:
+        """A collapsed view of the whole paragraph, with the quoted words marked."""
+        paragraph = self.retriever.paragraph_text(hit.doc, hit.paragraph)
+        return (
+            f"<details><summary>Source: paragraph {hit.paragraph} of {html.escape(hit.doc)}</summary>"
+            f"<p>{_highlight(paragraph, hit)}</p></details>"
+        )
+
     def reply(self, answer: Answer) -> str:
-        """The answer's Markdown plus an openable source view for every quote."""
-        if answer.abstained:
-            return answer.markdown
-        parts = [answer.markdown]
-        for hit in answer.hits:
-            paragraph = self.retriever.paragraph_text(hit.doc, hit.paragraph)
-            parts.append(
-                f"<details><summary>Source: paragraph {hit.paragraph} of {html.escape(hit.doc)}</summary>"
-                f"<p>{_highlight(paragraph, hit)}</p></details>"
-            )
-        return "\n\n".join(parts)
+        """The answer's Markdown with an openable source view under every quote."""
+        return answer.render(after=self.source_view)
 
     def answer(self, question: str, turns: Sequence[str], speaker: str | None, k: float | int) -> Answer:
         who = None if not speaker or speaker == ANYONE else speaker

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -67,6 +67,14 @@ class Answer:
     speaker: str | None = None  # the speaker the question was taken to be about
     reason: str = ""  # why it abstained, for logs and evaluation
     ranked: tuple[Hit, ...] = field(default=(), repr=False)  # the candidates behind `hits`, best first
+    preface: str = field(default="", repr=False)  # what leads the quotes ("That is everything ...")
+    who_said: bool = field(default=False, repr=False)
+
+    def render(self, after: Callable[[Hit], str] | None = None) -> str:
+        """The reply as Markdown; `after` adds something under each quote (the chat's source view)."""
+        if self.abstained:
+            return self.markdown
+        return "\n\n".join(filter(None, [self.preface, render(self.hits, who_said=self.who_said, after=after)]))
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -429,6 +437,8 @@ def _answer(retriever: Retriever, question: str, context: _Context, *, k: int, s
         hits=tuple(shown),
         abstained=False,
         markdown="\n\n".join(filter(None, [repeat, render(shown, who_said=who_said)])),
+        preface=repeat,
+        who_said=who_said,
         message="",
         speaker=speaker_out or shown[0].speaker,
         ranked=tuple(ranked[:10]),
@@ -500,7 +510,7 @@ def quote_block(text: str) -> str:
     return "\n".join(f"> {line}" for line in safe.splitlines() or [""])
 
 
-def render(hits: Sequence[Hit], *, who_said: bool = False) -> str:
+def render(hits: Sequence[Hit], *, who_said: bool = False, after: Callable[[Hit], str] | None = None) -> str:
     parts: list[str] = []
     if who_said and hits and hits[0].speaker:
         role = f", {html.escape(hits[0].role)}," if hits[0].role else ""
@@ -513,4 +523,6 @@ def render(hits: Sequence[Hit], *, who_said: bool = False) -> str:
             parts.append(f"*{note}:*")
         parts.append(quote_block(hit.text))
         parts.append(attribution_line(hit))
+        if after is not None:
+            parts.append(after(hit))
     return "\n\n".join(parts)
