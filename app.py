@@ -68,7 +68,7 @@ class ChatApp:
         if people:
             examples.append(f"Who is {people[0].name}?")
             examples.append(f"What did {people[-1].name} say about the future?")
-            examples.append("What else did he say?")
+            examples.append("What else did they say?")
         sources = [s for s in self.retriever.speakers if s.kind == "organization"]
         if sources:
             examples.append(f"What did the {sources[0].role or 'organization'} find?")

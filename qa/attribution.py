@@ -240,7 +240,7 @@ def split_name(segment: str) -> tuple[str, str | None, str | None] | None:
             head = [*head, lowered]
     if not run:
         return None
-    # role words inside the run ("Xiaomi CEO Lei Jun"): the name starts after the last one
+    # role words inside the run ("Acme CEO Jane Doe"): the name starts after the last one
     role_at = max((k for k, t in enumerate(run) if t.lower().strip(".,") in lexicon.ROLE_WORDS), default=-1)
     role_parts: list[str] = []
     if 0 <= role_at < len(run) - 1:
