@@ -76,10 +76,3 @@ def load(path: str | Path | None = None) -> Article:
         raise SourceError(f"article has no text: {file}")
     return article
 
-
-def sha256_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

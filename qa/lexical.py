@@ -33,7 +33,7 @@ def _stemmer() -> Any:
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased words of a text, numbers and hyphenated names kept whole ("1,328", "Rolls-Royce")."""
+    """Lower-cased words of a text, numbers and hyphenated names kept whole ("12,500", "Rolls-Royce")."""
     text = unicodedata.normalize("NFKC", text).lower().replace("\u2019", "'")
     return [w.removesuffix("'s") for w in _WORD.findall(text)]
 
