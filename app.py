@@ -9,7 +9,6 @@ import argparse
 import html
 import logging
 import os
-import re
 import sys
 import time
 from collections.abc import Sequence
@@ -95,12 +94,12 @@ class ChatApp:
         self, message: str, chat: list[dict[str, Any]] | None, turns: list[str] | None, speaker: str | None, k: float
     ) -> tuple[list[dict[str, Any]], list[str], str]:
         """One chat turn: the user's words shown as plain text, then the answer."""
+        from qa.answering import as_text
         from qa.errors import BadQuestionError, QAError
 
         chat = list(chat or [])
         turns = list(turns or [])
-        shown = html.escape(message if isinstance(message, str) else "")
-        shown = re.sub(r"([\\`*_\[\]#|<>])", r"\\\1", shown) or "(empty)"
+        shown = as_text(message if isinstance(message, str) else "") or "(empty)"
         try:
             answer = self.answer(message, turns, speaker, k)
             text = self.reply(answer)

@@ -223,6 +223,8 @@ class _Context:
 
 def _replay(retriever: Retriever, history: list[str], k: int) -> _Context:
     """Answer the earlier turns once each, in order; memoised so a chat costs one answer a turn."""
+    from qa.retrieval import clean_question
+
     memo: dict[tuple[tuple[str, ...], int], _Context] = retriever.__dict__.setdefault("_replays", {})
     context = _Context()
     for i, turn in enumerate(history):
@@ -230,7 +232,7 @@ def _replay(retriever: Retriever, history: list[str], k: int) -> _Context:
         cached = memo.get(key)
         if cached is None:
             try:
-                previous: Answer | None = _answer(retriever, turn, context, k=k, speaker=None)
+                previous: Answer | None = _answer(retriever, clean_question(turn), context, k=k, speaker=None)
             except ValueError:
                 previous = None
             cached = context.after(previous)
@@ -354,10 +356,8 @@ def answer(
     return _answer(retriever, text, context, k=k, speaker=speaker)
 
 
-def _answer(retriever: Retriever, question: str, context: _Context, *, k: int, speaker: str | None) -> Answer:
-    from qa.retrieval import clean_question
-
-    text = clean_question(question)
+def _answer(retriever: Retriever, text: str, context: _Context, *, k: int, speaker: str | None) -> Answer:
+    """The answer to a cleaned question, given what the conversation so far has shown."""
     surface, chunk_terms = _vocabulary(retriever)
     named = [s for s in retriever.speakers if s.name == speaker] if speaker else speakers_named(text, retriever)
 
@@ -405,7 +405,7 @@ def _answer(retriever: Retriever, question: str, context: _Context, *, k: int, s
     if not ranked and exclude and restrict:
         # nothing new from this speaker: say so, and show again what there is
         ranked = retriever.rank(text, restrict=restrict, vector=vectors[:1], limit=k + 10)
-        who = html.escape(focus_name) if focus_name else "this speaker"
+        who = as_text(focus_name) if focus_name else "this speaker"
         repeat = f"**That is everything the article quotes from {who}.** Shown before:"
     if not ranked:
         return _abstain(text, "no passage of the article matches", focus_name)
@@ -479,7 +479,7 @@ def _still_missing(
 def _abstain(question: str, reason: str, speaker: str | None) -> Answer:
     message = _NOT_IN_ARTICLE
     detail = f"{message} ({reason}.)"
-    sentence = html.escape(reason[:1].upper() + reason[1:])
+    sentence = as_text(reason[:1].upper() + reason[1:])
     return Answer(question, (), True, f"**{message}** {sentence}.", detail, speaker, reason)
 
 
@@ -499,22 +499,25 @@ def attribution_line(hit: Hit) -> str:
     where = f"paragraph {hit.paragraph}"
     if hit.speaker is None:
         return f"\u2014 the article itself ({where})"
-    role = f", {html.escape(hit.role)}" if hit.role else ""
-    return f"\u2014 **{html.escape(hit.speaker)}**{role} ({where})"
+    role = f", {as_text(hit.role)}" if hit.role else ""
+    return f"\u2014 **{as_text(hit.speaker)}**{role} ({where})"
+
+
+def as_text(text: str) -> str:
+    """Text that Markdown and HTML show as it is: tags escaped, Markdown marks backslashed."""
+    return re.sub(r"([\\`*_\[\]#|])", r"\\\1", html.escape(text, quote=False))
 
 
 def quote_block(text: str) -> str:
     """Verbatim text as a Markdown block quote, with HTML shown as text."""
-    safe = html.escape(text, quote=False)
-    safe = re.sub(r"([\\`*_\[\]#|])", r"\\\1", safe)
-    return "\n".join(f"> {line}" for line in safe.splitlines() or [""])
+    return "\n".join(f"> {line}" for line in as_text(text).splitlines() or [""])
 
 
 def render(hits: Sequence[Hit], *, who_said: bool = False, after: Callable[[Hit], str] | None = None) -> str:
     parts: list[str] = []
     if who_said and hits and hits[0].speaker:
-        role = f", {html.escape(hits[0].role)}," if hits[0].role else ""
-        parts.append(f"**{html.escape(hits[0].speaker)}**{role} said it (paragraph {hits[0].paragraph}):")
+        role = f", {as_text(hits[0].role)}," if hits[0].role else ""
+        parts.append(f"**{as_text(hits[0].speaker)}**{role} said it (paragraph {hits[0].paragraph}):")
     elif who_said and hits:
         parts.append(f"No one is quoted saying it; the article itself reports it (paragraph {hits[0].paragraph}):")
     for hit in hits:

@@ -75,4 +75,3 @@ def load(path: str | Path | None = None) -> Article:
     if not article.paragraphs:
         raise SourceError(f"article has no text: {file}")
     return article
-
