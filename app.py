@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import logging
+import math
 import os
+import socket
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -30,6 +33,127 @@ MAX_QUEUE = 256
 CONCURRENCY = 4
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
+MAX_BODY = 2 * 1024 * 1024  # bytes of one request: a long chat with its source views fits easily
+MAX_QUOTES = 20
+ECHO_CHARS = 300  # how much of a refused, over-long question the chat shows back
+MAX_MESSAGES = 200  # chat messages kept (the oldest go first); each turn is two
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class RequestGuard:
+    """ASGI middleware: refuse file uploads (no component takes files) and over-large bodies.
+
+    Both are refused before the body is read, so a refusal costs no memory. A body sent
+    without a length is counted as it arrives and cut off at the limit.
+    """
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], max_body: int = MAX_BODY) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "").rstrip("/")
+        if scope.get("method") == "POST" and path.rsplit("/", 1)[-1] == "upload":
+            await _refuse(send, 403, "this app takes no file uploads")
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            await _drain(receive)  # read and drop it, so the client hears the answer
+            await _refuse(send, 413, f"request body over {self.max_body} bytes")
+            return
+        received = 0
+        started = False
+
+        async def counted() -> dict[str, Any]:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise _TooLarge
+            return message
+
+        async def tracked(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except _TooLarge:
+            await _drain(receive)
+            if not started:
+                await _refuse(send, 413, f"request body over {self.max_body} bytes")
+
+
+class _TooLarge(Exception):
+    pass
+
+
+DRAIN_LIMIT = 256 * 1024 * 1024  # bytes read and dropped from a refused body before hanging up
+
+
+async def _drain(receive: Receive) -> None:
+    """Read a refused request body to its end without keeping it: memory stays flat."""
+    dropped = 0
+    while dropped <= DRAIN_LIMIT:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        dropped += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
+
+
+async def _refuse(send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def quote_count(value: object, name: str = "k") -> int:
+    """A number of quotes from what a client sent: a whole number from 1 to MAX_QUOTES."""
+    number: float | None = None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = float(value.strip())
+    if number is None or not math.isfinite(number) or number != int(number) or not 1 <= number <= MAX_QUOTES:
+        raise ValueError(f"{name} must be a whole number from 1 to {MAX_QUOTES}")
+    return int(number)
+
+
+def check_speaker(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value or None
+    raise ValueError("speaker must be a name (text) or null")
+
+
+def check_history(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list | tuple) and all(isinstance(turn, str) for turn in value):
+        return list(value)
+    raise ValueError("history must be a list of earlier questions (text)")
+
+
+def echo(message: str) -> str:
+    """The user's words for their bubble: verbatim, and shortened when over the limit."""
+    from qa.answering import verbatim
+    from qa.retrieval import MAX_QUESTION_CHARS
+
+    if len(message) <= MAX_QUESTION_CHARS:
+        return verbatim(message) or "(empty)"
+    return f"{verbatim(message[:ECHO_CHARS])}\u2026 *({len(message):,} characters in all; not kept)*"
 
 
 def _highlight(paragraph: str, hit: Hit) -> str:
@@ -86,31 +210,36 @@ class ChatApp:
         """The answer's Markdown with an openable source view under every quote."""
         return answer.render(after=self.source_view)
 
-    def answer(self, question: str, turns: Sequence[str], speaker: str | None, k: float | int) -> Answer:
+    def answer(self, question: str, turns: Sequence[str], speaker: str | None, k: object) -> Answer:
         who = None if not speaker or speaker == ANYONE else speaker
-        return self.retriever.answer(question, history=list(turns), k=int(k or 3), speaker=who)
+        return self.retriever.answer(question, history=list(turns), k=quote_count(k), speaker=who)
 
     def respond(
         self, message: str, chat: list[dict[str, Any]] | None, turns: list[str] | None, speaker: str | None, k: float
     ) -> tuple[list[dict[str, Any]], list[str], str]:
-        """One chat turn: the user's words shown as plain text, then the answer."""
-        from qa.answering import as_text
+        """One chat turn: the user's words shown as typed, then the answer."""
+        from qa.answering import verbatim
         from qa.errors import BadQuestionError, QAError
+        from qa.retrieval import MAX_QUESTION_CHARS
 
-        chat = list(chat or [])
-        turns = list(turns or [])
-        shown = as_text(message if isinstance(message, str) else "") or "(empty)"
+        chat = list(chat or [])[-MAX_MESSAGES + 2 :]
+        turns = [t for t in (turns or []) if isinstance(t, str)]
+        message = message if isinstance(message, str) else ""
+        shown = echo(message)
         try:
-            answer = self.answer(message, turns, speaker, k)
+            answer = self.answer(message, turns, check_speaker(speaker), k)
             text = self.reply(answer)
         except BadQuestionError as exc:
-            text = f"**I can't take that question:** {html.escape(str(exc))}."
+            text = f"**I can't take that question:** {verbatim(str(exc))}."
+        except ValueError as exc:
+            text = f"**I can't use that setting:** {verbatim(str(exc))}."
         except QAError as exc:
             log.error("answering failed: %s", exc)
             text = f"**Something is wrong with the index:** {html.escape(str(exc))}"
         chat += [{"role": "user", "content": shown}, {"role": "assistant", "content": text}]
-        turns.append(message if isinstance(message, str) else "")
-        return chat, turns, ""
+        # nothing over-long stays in the state that comes back on every turn
+        turns.append(message[: MAX_QUESTION_CHARS + 1])
+        return chat, turns[-MAX_MESSAGES // 2 :], ""
 
     def retry(
         self, chat: list[dict[str, Any]] | None, turns: list[str] | None, speaker: str | None, k: float
@@ -128,13 +257,20 @@ class ChatApp:
         return list(chat or [])[:-2], list(turns or [])[:-1]
 
     def api_ask(
-        self, question: str, history: list[str] | None = None, speaker: str | None = None, k: int = 3
+        self, question: object, history: object = None, speaker: object = None, k: object = 3
     ) -> dict[str, Any]:
-        """Structured answer: quotes with text, speaker, role, kind, paragraph, score; abstained flag."""
+        """Structured answer: quotes with text, speaker, role, kind, paragraph, score; abstained flag.
+
+        Raises:
+            ValueError naming the argument that is not usable.
+        """
         from qa.errors import BadQuestionError
 
+        if not isinstance(question, str):
+            raise ValueError("question must be text")
+        turns, who, count = check_history(history), check_speaker(speaker), quote_count(k)
         try:
-            answer = self.answer(question, history or [], speaker, k)
+            answer = self.answer(question, turns, who, count)
         except BadQuestionError as exc:
             return {"error": str(exc), "abstained": True, "quotes": [], "message": str(exc)}
         data = answer.to_json()
@@ -151,9 +287,12 @@ def build(retriever: Retriever) -> gr.Blocks:
 
     def api_ask(question: str, history: list[str] | None = None, speaker: str | None = None, k: int = 3) -> dict:
         """Answer a question; returns quotes with attribution, or abstained=True."""
-        return chat_app.api_ask(question, history, speaker, k)
+        try:
+            return chat_app.api_ask(question, history, speaker, k)
+        except ValueError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
 
-    with gr.Blocks(title="Ask the article") as demo:
+    with gr.Blocks(title="Ask the article", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(
             "## Ask the article\nAnswers are the article's own words: each quote verbatim, with who said it, "
             "their role and the paragraph. When the article does not say, the bot tells you."
@@ -166,6 +305,7 @@ def build(retriever: Retriever) -> gr.Blocks:
             height=520,
             sanitize_html=True,
             render_markdown=True,
+            latex_delimiters=[],  # a "$" in a question or an article is money, not maths
             buttons=["copy"],
             feedback_options=None,
             placeholder="Ask who said what, and what the article reports.",
@@ -207,9 +347,16 @@ def main(
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
+    busy = port_problem(args.host, args.port)
+    if busy:  # before the model loads: a taken port should fail at once
+        print(f"qa: error: cannot serve on {args.host}:{args.port}: {busy}", file=sys.stderr)
+        return 2
+
+    from qa.cli import quiet_libraries
     from qa.errors import QAError
     from qa.retrieval import Retriever
 
+    quiet_libraries()
     started = time.perf_counter()
     try:
         retriever = Retriever.load(args.index, model=args.model)
@@ -218,6 +365,8 @@ def main(
         print(f"qa: error: {exc}", file=sys.stderr)
         return 2
     log.info("index and model ready in %.1fs", time.perf_counter() - started)
+    from starlette.middleware import Middleware
+
     demo = build(retriever)
     try:
         demo.launch(
@@ -228,11 +377,28 @@ def main(
             max_file_size="1mb",
             quiet=True,
             ssr_mode=False,
+            app_kwargs={"middleware": [Middleware(RequestGuard)]},
         )
     except OSError as exc:
         print(f"qa: error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why the app could not listen on host:port, or None when it can."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, OverflowError, UnicodeError) as exc:
+        return f"bad host or port ({exc})"
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except (OSError, OverflowError) as exc:
+            return getattr(exc, "strerror", None) or str(exc)
+    return None
 
 
 if __name__ == "__main__":

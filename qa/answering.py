@@ -479,8 +479,9 @@ def _still_missing(
 def _abstain(question: str, reason: str, speaker: str | None) -> Answer:
     message = _NOT_IN_ARTICLE
     detail = f"{message} ({reason}.)"
-    sentence = as_text(reason[:1].upper() + reason[1:])
-    return Answer(question, (), True, f"**{message}** {sentence}.", detail, speaker, reason)
+    # the reason may repeat the question's words: they are shown as typed, never as Markdown
+    sentence = verbatim(reason[:1].upper() + reason[1:] + ".")
+    return Answer(question, (), True, f"**{message}** {sentence}", detail, speaker, reason)
 
 
 # ---------------------------------------------------------------- markdown
@@ -501,6 +502,23 @@ def attribution_line(hit: Hit) -> str:
         return f"\u2014 the article itself ({where})"
     role = f", {as_text(hit.role)}" if hit.role else ""
     return f"\u2014 **{as_text(hit.speaker)}**{role} ({where})"
+
+
+def verbatim(text: str) -> str:
+    """A user's own words for a Markdown bubble, shown exactly as typed.
+
+    Every ASCII punctuation mark becomes a numeric character reference, so no Markdown or
+    HTML construct, autolink or maths delimiter can form; line breaks become <br>.
+    """
+    out = []
+    for ch in text:
+        if ch == "\n":
+            out.append("<br>")
+        elif ch.isascii() and not ch.isalnum() and not ch.isspace():
+            out.append(f"&#{ord(ch)};")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def as_text(text: str) -> str:

@@ -80,7 +80,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from qa.embedding import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder(args.model)
-    manifest = store.build(args.source, args.index, embedder=embedder, progress=True)
+    manifest = store.build(args.source, args.index, embedder=embedder, progress=sys.stderr.isatty())
     target = args.index or store.default_index_dir()
     print(
         f"built {manifest['chunk_count']} chunks with {manifest['model']['id']} into {target} "
@@ -92,7 +92,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from qa import store
     from qa.embedding import SentenceTransformerEmbedder, model_id
-    from qa.errors import IndexMissingError
+    from qa.errors import IndexMissingError, IndexStaleError
 
     folder = Path(args.index) if args.index else store.default_index_dir()
     try:
@@ -106,8 +106,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         store.load(folder)  # checksums and shapes
         print(f"index in {folder} is up to date ({manifest['chunk_count']} chunks, {manifest['model']['id']})")
         return 0
-    print(f"index in {folder} is stale: {'; '.join(reasons)}; rebuilding")
     sources = store.sources_available(manifest)
+    if sources is None:
+        missing = ", ".join(map(str, store.missing_sources(manifest)))
+        raise IndexStaleError(
+            f"index in {folder} is stale ({'; '.join(reasons)}) and its source files are missing: {missing}; "
+            "it was left as it is"
+        )
+    print(f"index in {folder} is stale: {'; '.join(reasons)}; rebuilding")
     manifest = store.build(sources, folder, embedder=SentenceTransformerEmbedder(wanted or manifest["model"]["id"]))
     print(f"rebuilt {manifest['chunk_count']} chunks in {folder}")
     return 0
@@ -121,7 +127,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
     else:
-        print(answer.markdown)
+        print(answer.message if answer.abstained else answer.markdown)
     return 0
 
 
@@ -174,9 +180,16 @@ def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
+def quiet_libraries() -> None:
+    """Libraries' routine messages are not for users; warnings still show."""
+    for name in ("faiss", "httpx", "sentence_transformers", "transformers"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="qa: %(message)s")
+    quiet_libraries()
     commands = {
         "build": cmd_build,
         "check": cmd_check,

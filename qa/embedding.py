@@ -22,7 +22,9 @@ _OFFLINE = {
     "HF_DATASETS_OFFLINE": "1",
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # loading a model is quick: no bars for it
 }
+PROGRESS_MIN_TEXTS = 2000  # a progress bar only for encoding work that takes a while
 
 
 def go_offline() -> None:
@@ -107,6 +109,6 @@ class SentenceTransformerEmbedder:
             batch_size=batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
-            show_progress_bar=progress,
+            show_progress_bar=progress and len(texts) >= PROGRESS_MIN_TEXTS,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -44,6 +44,14 @@ def terms(text: str) -> list[str]:
     return list(_stemmer().stemWords(content)) if content else []
 
 
+def _bm25s() -> Any:
+    import bm25s
+
+    # bm25s pins its logger at DEBUG on import; let the application's logging decide instead
+    logging.getLogger("bm25s").setLevel(logging.NOTSET)
+    return bm25s
+
+
 class Lexical:
     """BM25 over chunk texts, saved as the plain files bm25s writes."""
 
@@ -52,9 +60,7 @@ class Lexical:
 
     @classmethod
     def build(cls, texts: list[str]) -> Lexical:
-        import bm25s
-
-        model = bm25s.BM25()
+        model = _bm25s().BM25()
         model.index([terms(t) or ["\u2205"] for t in texts], show_progress=False)
         return cls(model)
 
@@ -63,9 +69,7 @@ class Lexical:
 
     @classmethod
     def load(cls, folder: Path) -> Lexical:
-        import bm25s
-
-        return cls(bm25s.BM25.load(str(folder), show_progress=False))
+        return cls(_bm25s().BM25.load(str(folder), show_progress=False))
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for the query (zeros when no term is known)."""

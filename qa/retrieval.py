@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
+# refused on raw length, before any work: NFKC can grow a text 18-fold, so normalising
+# only bounded input keeps a refusal cheap (a question padded with this much space is refused too)
+MAX_RAW_CHARS = 8 * MAX_QUESTION_CHARS
 RRF_K = 60  # reciprocal rank fusion constant; chosen over linear score mixes by measuring
 _CANDIDATES = 200  # per side, when the index is too large to score every chunk
 
@@ -68,6 +71,10 @@ def clean_question(question: object) -> str:
     """The question as text, or BadQuestionError saying why it cannot be used."""
     if not isinstance(question, str):
         raise BadQuestionError("the question must be text")
+    if len(question) > MAX_RAW_CHARS:
+        raise BadQuestionError(
+            f"the question is too long ({len(question)} characters; the limit is {MAX_QUESTION_CHARS})"
+        )
     text = unicodedata.normalize("NFKC", question)
     text = "".join(ch if ch.isprintable() or ch in " \t\n" else " " for ch in text)
     text = " ".join(text.split())
@@ -125,13 +132,14 @@ class Retriever:
         if reasons:
             sources = store.sources_available(manifest)
             if not rebuild or sources is None:
+                missing = ", ".join(map(str, store.missing_sources(manifest)))
                 raise IndexStaleError(
                     f"index in {folder} is stale ({'; '.join(reasons)})"
-                    + ("" if sources else " and its sources are not available to rebuild it")
+                    + (f" and its sources are missing, so it cannot be rebuilt: {missing}" if missing else "")
                 )
             embedder = embedder or SentenceTransformerEmbedder(model_id)
             log.warning("index in %s is stale (%s); rebuilding", folder, "; ".join(reasons))
-            folder = _rebuild(sources, folder, embedder)
+            folder = _rebuild(sources, folder, embedder, store.build_key(manifest, embedder.model_id))
         data = store.load(folder)
         return cls(data, embedder or SentenceTransformerEmbedder(model_id))
 
@@ -298,14 +306,21 @@ def _hit(chunk: Chunk, score: float, dense: float, lexical: float) -> Hit:
     )
 
 
-def _rebuild(sources: list[Path], folder: Path, embedder: Embedder) -> Path:
-    """Rebuild in place; if the folder cannot be written, build a private copy instead."""
+def _rebuild(sources: list[Path], folder: Path, embedder: Embedder, key: str) -> Path:
+    """Rebuild in place; if the folder cannot be written, use (or make) a cached private copy."""
     try:
         store.build(sources, folder, embedder=embedder)
         return folder
     except IndexWriteError:
         pass
-    private = Path(tempfile.mkdtemp(prefix="qa-index-")) / "index"
+    private = Path(tempfile.gettempdir()) / f"qa-index-{key}"
+    try:
+        manifest = store.read_manifest(private)
+        if not store.stale_reasons(manifest, model=embedder.model_id):
+            log.warning("%s is read-only; using the copy rebuilt earlier in %s", folder, private)
+            return private
+    except QAError:
+        pass
     log.warning("%s is read-only; using a fresh index built in %s", folder, private)
     store.build(sources, private, embedder=embedder)
     return private

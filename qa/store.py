@@ -136,6 +136,7 @@ def build(
     embedder: Embedder,
     progress: bool = False,
     before_commit: Callable[[Path], None] | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> dict[str, Any]:
     """Attribute, chunk, embed and index the articles; swap the result into index_dir atomically.
 
@@ -146,6 +147,7 @@ def build(
         progress: show a progress bar while embedding.
         before_commit: called with the finished temporary folder just before it is moved
             into place (tests use it to simulate a crash).
+        checkpoint: called with the name of each step of the swap (see write_atomic).
 
     Returns:
         The manifest written.
@@ -198,7 +200,7 @@ def build(
         if before_commit:
             before_commit(folder)
 
-    write_atomic(target, write)
+    write_atomic(target, write, checkpoint=checkpoint)
     log.info("built index of %d chunks in %s", len(chunks), target)
     return manifest
 
@@ -251,49 +253,133 @@ def _exchange(a: Path, b: Path) -> bool:
     return bool(result == 0)
 
 
-def write_atomic(target: Path, write: Callable[[Path], None]) -> None:
+def write_atomic(target: Path, write: Callable[[Path], None], *, checkpoint: Checkpoint | None = None) -> None:
     """Fill a temporary folder beside target, then put it in place in one rename.
 
-    Readers see the old index or the new one, never a mix; a crash leaves the old one.
+    Readers see the old index or the new one, never a mix; a crash leaves the old one, and the
+    next build or load sweeps up what the crash left behind. `checkpoint` is called with the
+    name of each step, so tests can stop the process at any of them.
     """
+    step = checkpoint or (lambda name: None)
     parent = target.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
+        sweep(target)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}{_TMP}", dir=parent))
         tmp.chmod(0o755)
+        lock = _lock(tmp)
     except OSError as exc:
         raise IndexWriteError(f"cannot write the index beside {target}: {exc.strerror}") from None
     try:
         write(tmp)
         _fsync_tree(tmp)
+        step("written")
         if target.exists():
-            if not _exchange(tmp, target):
-                old = parent / f".{target.name}.old-{os.getpid()}"
+            if _exchange(tmp, target):
+                step("exchanged")
+            else:
+                old = parent / f".{target.name}{_OLD}{os.getpid()}"
                 os.rename(target, old)
+                step("set-aside")
                 os.rename(tmp, target)
+                step("renamed")
                 tmp = old
-            shutil.rmtree(tmp, ignore_errors=True)  # now the previous index
         else:
             os.rename(tmp, target)
+        _fsync_dir(parent)
+        step("committed")
+        remove_tree(tmp)  # the previous index, if there was one
+        step("cleaned")
     except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_tree(tmp)
         raise IndexWriteError(f"cannot write the index to {target}: {exc.strerror or exc}") from None
-        with contextlib.suppress(OSError):
-            fd = os.open(parent, os.O_RDONLY)
-            os.fsync(fd)
-            os.close(fd)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_tree(tmp)
         raise
+    finally:
+        os.close(lock)
 
 
-def recover(target: Path) -> None:
+Checkpoint = Callable[[str], None]
+_TMP = ".tmp-"
+_OLD = ".old-"
+SWEEP_AGE = 60.0  # seconds; a temporary folder younger than this may still be in the making
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _lock(folder: Path) -> int:
+    """Hold an exclusive lock on a folder for as long as this process lives (or until closed)."""
+    import fcntl
+
+    fd = os.open(folder, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def _abandoned(folder: Path) -> bool:
+    """True when no living process holds the folder's lock and it is not brand new."""
+    import fcntl
+
+    try:
+        if time.time() - folder.lstat().st_mtime < SWEEP_AGE:
+            return False
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # closing releases the probe's lock
+
+
+def sweep(target: Path) -> list[Path]:
+    """Remove the temporary and set-aside folders that crashed builds left beside target."""
+    removed = []
+    parent = target.parent
+    for pattern in (f".{target.name}{_TMP}*", f".{target.name}{_OLD}*"):
+        for folder in parent.glob(pattern):
+            if folder.is_dir() and not folder.is_symlink() and _abandoned(folder):
+                remove_tree(folder)
+                removed.append(folder)
+                log.info("removed %s, left by an interrupted build", folder)
+    return removed
+
+
+def remove_tree(folder: Path) -> None:
+    """Delete a folder of ours, even one whose files or sub-folders were made read-only."""
+
+    def retry(func: Callable[..., Any], path: str, _exc: Any) -> None:
+        with contextlib.suppress(OSError):
+            os.chmod(os.path.dirname(path) or ".", 0o755)
+            if os.path.isdir(path) and not os.path.islink(path):
+                os.chmod(path, 0o755)
+            func(path)
+
+    if folder.exists():
+        shutil.rmtree(folder, onerror=retry)
+
+
+def recover(target: Path, *, checkpoint: Checkpoint | None = None) -> None:
     """Put back an index left aside by a crash between two renames (systems without exchange)."""
     if target.exists():
         return
-    for old in sorted(target.parent.glob(f".{target.name}.old-*")):
+    for old in sorted(target.parent.glob(f".{target.name}{_OLD}*")):
         if (old / "manifest.json").exists():
+            if checkpoint:
+                checkpoint("recovering")
             os.rename(old, target)
+            _fsync_dir(target.parent)
             log.warning("restored the previous index from %s", old)
             return
 
@@ -302,7 +388,10 @@ def recover(target: Path) -> None:
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest of the index in folder, checked for shape; crashed builds are tidied first."""
     recover(folder)
+    with contextlib.suppress(OSError):
+        sweep(folder)
     path = folder / "manifest.json"
     if not folder.exists() or not path.exists():
         raise IndexMissingError(f"no index in {folder}; build it with `qa build --index {folder}` (or `make index`)")
@@ -310,9 +399,51 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise IndexCorruptError(f"{path} is not valid JSON; rebuild with `qa build --index {folder}`") from None
-    if not isinstance(manifest, dict) or "format_version" not in manifest:
-        raise IndexCorruptError(f"{path} is not an index manifest")
+    problem = manifest_problem(manifest)
+    if problem:
+        raise IndexCorruptError(
+            f"{path} is not a valid index manifest: {problem}; rebuild with `qa build --index {folder}`"
+        )
     return manifest
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def manifest_problem(manifest: object) -> str | None:
+    """What is wrong with a manifest's shape, or None; values are checked later, against the files."""
+    if not isinstance(manifest, dict):
+        return f"expected a JSON object, found {type(manifest).__name__}"
+    if not _is_int(manifest.get("format_version")):
+        return "'format_version' must be a whole number"
+    model = manifest.get("model")
+    if not isinstance(model, dict) or not isinstance(model.get("id"), str) or not model["id"]:
+        return "'model' must be an object with a text 'id'"
+    if manifest["format_version"] == FORMAT_VERSION and not (
+        _is_int(model.get("dimension")) and model["dimension"] > 0
+    ):
+        return "'model.dimension' must be a positive whole number"
+    sources = manifest.get("sources")
+    if not isinstance(sources, list) or not sources:
+        return "'sources' must be a non-empty list"
+    for i, raw in enumerate(sources):
+        if not isinstance(raw, dict) or set(raw) != {"doc", "path", "sha256"}:
+            return f"'sources[{i}]' must be an object with exactly 'doc', 'path' and 'sha256'"
+        if not all(isinstance(v, str) for v in raw.values()):
+            return f"'sources[{i}]' fields must be text"
+    if not isinstance(manifest.get("settings"), dict):
+        return "'settings' must be an object"
+    if manifest["format_version"] != FORMAT_VERSION:
+        return None  # an older format: stale, and rebuilt from its sources
+    if not _is_int(manifest.get("chunk_count")) or manifest["chunk_count"] < 0:
+        return "'chunk_count' must be a whole number"
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        return "'files' must map file names to sha256 digests"
+    if any(Path(name).is_absolute() or ".." in Path(name).parts for name in files):
+        return "'files' names a file outside the index folder"
+    return None
 
 
 def stale_reasons(manifest: dict[str, Any], *, model: str | None = None) -> list[str]:
@@ -339,12 +470,32 @@ def stale_reasons(manifest: dict[str, Any], *, model: str | None = None) -> list
     return reasons
 
 
+def source_paths(manifest: dict[str, Any]) -> list[Path]:
+    return [SourceRef(**raw).resolve() for raw in manifest.get("sources", [])]
+
+
 def sources_available(manifest: dict[str, Any]) -> list[Path] | None:
     """The source files, when all of them are still there to rebuild from."""
-    paths = [SourceRef(**raw).resolve() for raw in manifest.get("sources", [])]
+    paths = source_paths(manifest)
     if not paths or not all(p.is_file() for p in paths):
         return None
     return paths
+
+
+def missing_sources(manifest: dict[str, Any]) -> list[Path]:
+    """The recorded source files that are no longer where the index says they were."""
+    return [p for p in source_paths(manifest) if not p.is_file()]
+
+
+def build_key(manifest: dict[str, Any], model: str) -> str:
+    """A short hash of what a rebuild of this index with this model would be made from."""
+    basis = {
+        "format": FORMAT_VERSION,
+        "settings": settings(),
+        "model": model,
+        "sources": [[str(p.resolve()), _sha256(p)] for p in source_paths(manifest) if p.is_file()],
+    }
+    return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def load(folder: Path) -> IndexData:
@@ -388,7 +539,11 @@ def load(folder: Path) -> IndexData:
         raise IndexCorruptError(f"index file damaged: {folder / 'words.npy'} ({exc})") from None
     if len(vocabulary) != len(word_vectors):
         raise IndexCorruptError(f"{folder}: {len(vocabulary)} words but {len(word_vectors)} word vectors")
-    if vectors.ntotal != len(chunks) or manifest.get("chunk_count") != len(chunks):
+    if manifest["chunk_count"] != len(chunks):
+        raise IndexCorruptError(
+            f"{folder}: the manifest counts {manifest['chunk_count']} chunks but chunks.jsonl holds {len(chunks)}"
+        )
+    if vectors.ntotal != len(chunks):
         raise IndexCorruptError(f"{folder}: {len(chunks)} chunks but {vectors.ntotal} vectors")
     if vectors.d != manifest.get("model", {}).get("dimension"):
         raise IndexCorruptError(f"{folder}: vectors have dimension {vectors.d}, manifest says otherwise")

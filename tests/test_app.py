@@ -85,4 +85,4 @@ def test_over_long_question_is_refused(client):
 def test_html_in_question_is_text(client):
     chat, _ = client.predict("<img src=x onerror=alert(1)> who said it?", [], "Anyone", 3, api_name="/chat")
     shown = _text(chat[-2])
-    assert "<img" not in shown and "&lt;img" in shown
+    assert "<img" not in shown and "&#60;img" in shown

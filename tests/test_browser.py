@@ -73,3 +73,37 @@ def test_html_question_is_shown_as_text(page):
     ask(page, evil + " what did they say?", evil)
     assert page.locator("#chat img[src='x']").count() == 0
     assert page.dialogs == []  # type: ignore[attr-defined]
+
+
+def _last_bubbles(page):
+    user = page.locator("#chat .message.user, #chat [data-testid='user']").last
+    bot = page.locator("#chat .message.bot, #chat [data-testid='bot']").last
+    return user, bot
+
+
+def test_markdown_typed_by_the_user_is_shown_as_typed(page):
+    typed = "Title\n===\n- one\n1. two\n~~gone~~ $$x^2$$ www.example.org **bold**"
+    page.fill("#question textarea", typed)
+    page.click("#ask")
+    page.locator("#chat").get_by_text("~~gone~~").first.wait_for(timeout=60_000)
+    user, bot = _last_bubbles(page)
+    bot.wait_for(timeout=60_000)
+    for bubble in (user, bot):
+        for tag in ("h1", "h2", "ul", "ol", "li", "del", "s", "a", ".katex"):
+            assert bubble.locator(tag).count() == 0, (tag, bubble.inner_html())
+    text = user.inner_text()
+    for piece in ("Title", "===", "- one", "1. two", "~~gone~~", "$$x^2$$", "www.example.org", "**bold**"):
+        assert piece in text
+
+
+def test_oversized_question_is_echoed_short(page):
+    page.evaluate(
+        "(text) => { const box = document.querySelector('#question textarea');"
+        " box.value = text; box.dispatchEvent(new Event('input', {bubbles: true})); }",
+        "why " * 250_000,
+    )
+    page.click("#ask")
+    page.locator("#chat").get_by_text("too long").first.wait_for(timeout=60_000)
+    user, _ = _last_bubbles(page)
+    assert "1,000,000 characters" in user.inner_text()
+    assert len(user.inner_text()) < 2_000

@@ -79,7 +79,7 @@ def test_stale_without_sources_is_a_clear_error(tmp_path: Path, fake: FakeEmbedd
     folder = tmp_path / "index"
     store.build([source], folder, embedder=fake)
     source.unlink()
-    with pytest.raises(IndexStaleError, match=r"other model|not available"):
+    with pytest.raises(IndexStaleError, match=r"model .*sources are missing.*story\.txt"):
         Retriever.load(folder, embedder=FakeEmbedder(model_id="another-model"))
 
 
@@ -122,10 +122,10 @@ def test_unwritable_stale_index_is_rebuilt_privately(fake_index: Path, monkeypat
 
     real = store.write_atomic
 
-    def read_only(target, write):
+    def read_only(target, write, **kw):
         if Path(target) == fake_index:
             raise IndexWriteError(f"cannot write the index to {target}: Read-only file system")
-        return real(target, write)
+        return real(target, write, **kw)
 
     monkeypatch.setattr(store, "write_atomic", read_only)
     before = (fake_index / "manifest.json").read_text()
