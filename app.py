@@ -23,8 +23,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 if TYPE_CHECKING:
     import gradio as gr
 
-    from qa.answering import Answer
-    from qa.retrieval import Hit, Retriever
+    from qa.answering import Answer, Retriever
+    from qa.retrieval import Hit
 
 log = logging.getLogger("qa.app")
 
@@ -149,7 +149,7 @@ def check_history(value: object) -> list[str]:
 def echo(message: str) -> str:
     """The user's words for their bubble: verbatim, and shortened when over the limit."""
     from qa.answering import verbatim
-    from qa.retrieval import MAX_QUESTION_CHARS
+    from qa.question import MAX_QUESTION_CHARS
 
     if len(message) <= MAX_QUESTION_CHARS:
         return verbatim(message) or "(empty)"
@@ -220,7 +220,7 @@ class ChatApp:
         """One chat turn: the user's words shown as typed, then the answer."""
         from qa.answering import verbatim
         from qa.errors import BadQuestionError, QAError
-        from qa.retrieval import MAX_QUESTION_CHARS
+        from qa.question import MAX_QUESTION_CHARS
 
         chat = list(chat or [])[-MAX_MESSAGES + 2 :]
         turns = [t for t in (turns or []) if isinstance(t, str)]
@@ -283,7 +283,7 @@ def build(retriever: Retriever) -> gr.Blocks:
     import gradio as gr
 
     chat_app = ChatApp(retriever)
-    from qa.retrieval import MAX_QUESTION_CHARS
+    from qa.question import MAX_QUESTION_CHARS
 
     def api_ask(question: str, history: list[str] | None = None, speaker: str | None = None, k: int = 3) -> dict:
         """Answer a question; returns quotes with attribution, or abstained=True."""
@@ -352,9 +352,9 @@ def main(
         print(f"qa: error: cannot serve on {args.host}:{args.port}: {busy}", file=sys.stderr)
         return 2
 
+    from qa.answering import Retriever
     from qa.cli import quiet_libraries
     from qa.errors import QAError
-    from qa.retrieval import Retriever
 
     quiet_libraries()
     started = time.perf_counter()

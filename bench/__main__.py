@@ -1,6 +1,8 @@
 """Run every benchmark, print a table, write bench/results/bench.json.
 
 python -m bench [--sizes 1000,10000,100000] [--sessions 50]
+python -m bench squad [--split ...]   answer quality on SQuAD 2.0 beside plain peers
+python -m bench fit                   fit fusion weights and the refusal model (qa/data/)
 """
 
 from __future__ import annotations
@@ -143,6 +145,11 @@ def scale(sizes: list[int]) -> list[dict[str, float]]:
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] in ("squad", "fit"):
+        import importlib
+
+        importlib.import_module(f"bench.{sys.argv[1]}").main(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--sizes", default="1000,10000,100000", help="synthetic corpus sizes, comma-separated ('' to skip)"

@@ -25,7 +25,7 @@ __all__ = [
 _WHERE = {
     "Answer": "qa.answering",
     "Hit": "qa.retrieval",
-    "Retriever": "qa.retrieval",
+    "Retriever": "qa.answering",
     "Statement": "qa.attribution",
     "attribute": "qa.attribution",
     "BadQuestionError": "qa.errors",
@@ -38,7 +38,7 @@ _WHERE = {
 }
 
 if TYPE_CHECKING:
-    from qa.answering import Answer
+    from qa.answering import Answer, Retriever
     from qa.attribution import Statement, attribute
     from qa.errors import (
         BadQuestionError,
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
         QAError,
         SourceError,
     )
-    from qa.retrieval import Hit, Retriever
+    from qa.retrieval import Hit
 
 
 def __getattr__(name: str) -> Any:

@@ -1,56 +1,52 @@
-"""Answering: who the question is about, follow-ups, honest abstention, and the reply text."""
+"""Answering: who the question is about, follow-ups, a calibrated refusal, and the reply text.
+
+Sits above search (qa.retrieval) and question reading (qa.question); nothing below imports it.
+"""
 
 from __future__ import annotations
 
 import html
+import json
+import math
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from qa.attribution import Speaker
-from qa.lexical import STOPWORDS, terms, words
+from qa.lexical import terms, words
+from qa.question import (
+    PRONOUNS,
+    QUESTION_WORDS,
+    SAME_WORD,
+    answer_type,
+    asked_subject,
+    clean_question,
+    compatible,
+    focus_heads,
+    pronoun,
+    says,
+    speaker_scores,
+    speaker_words,
+    speakers_named,
+    things_asked,
+    topic_words,
+    unknown_people,
+)
+from qa.retrieval import Hit, Searcher
 
-if TYPE_CHECKING:
-    from qa.retrieval import Hit, Retriever
-
-# words that shape a question but carry no topic of their own
-_QUESTION_RAW = (
-    "what who whom whose when where why how which much many say said says saying tell told "
-    "think thought talk talked speak spoke mention mentioned comment commented article "
-    "according else anything something more other another besides quote quoted claim "
-    "statement view views opinion believe does did do know explain explained describe "
-    "described give gave mean meant"
-).split()
-_QUESTION_WORDS = frozenset(terms(" ".join(_QUESTION_RAW)))
-_SAME_WORD = 0.72  # cosine at which two words count as the same (inflections, close synonyms)
-_PRONOUNS = {
-    "he": "he",
-    "him": "he",
-    "his": "he",
-    "himself": "he",
-    "she": "she",
-    "her": "she",
-    "hers": "she",
-    "herself": "she",
-    "they": "they",
-    "them": "they",
-    "their": "they",
-    "theirs": "they",
-    "it": "it",
-    "its": "it",
-}
 _ELSE = re.compile(r"\b(?:else|more|other|another|besides|apart from|as well|also)\b", re.IGNORECASE)
 _WHO_IS = re.compile(r"^\s*(?:who|what)\s+(?:is|was|are|were)\b", re.IGNORECASE)
 _WHO_SAID = re.compile(r"^\s*who\b(?!\s+(?:is|was|are|were)\b)", re.IGNORECASE)
-_MISSING_SHARE = 0.5  # abstain when at least this share of the topic is absent from the candidates
-_MIN_DENSE = 0.2  # ... or when even the best passage is this unlike the question
 _DENSE_MARGIN = 0.06  # further quotes must be about as close to the question as the first ...
 _LEXICAL_SHARE = 0.4  # ... and share a fair part of its matching words
 _HISTORY_TURNS = 6  # earlier turns that can shape an answer
 _MEMO_SIZE = 4096
-_AMBIGUOUS = 20  # a name part or role word shared by more speakers than this is ignored
+_SPEAKER_LIST_MAX = 12
 
 _NOT_IN_ARTICLE = "The article does not say."
 
@@ -69,12 +65,16 @@ class Answer:
     ranked: tuple[Hit, ...] = field(default=(), repr=False)  # the candidates behind `hits`, best first
     preface: str = field(default="", repr=False)  # what leads the quotes ("That is everything ...")
     who_said: bool = field(default=False, repr=False)
+    confidence: float | None = None  # the refusal model's probability that the article answers
+    features: dict[str, float] = field(default_factory=dict, repr=False)  # what the refusal model read
+    marked: bool = field(default=True, repr=False)  # mark the evidence sentences in each quote
 
     def render(self, after: Callable[[Hit], str] | None = None) -> str:
         """The reply as Markdown; `after` adds something under each quote (the chat's source view)."""
         if self.abstained:
             return self.markdown
-        return "\n\n".join(filter(None, [self.preface, render(self.hits, who_said=self.who_said, after=after)]))
+        body = render(self.hits, who_said=self.who_said, after=after, marked=self.marked)
+        return "\n\n".join(filter(None, [self.preface, body]))
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -82,125 +82,112 @@ class Answer:
             "abstained": self.abstained,
             "message": self.message,
             "speaker": self.speaker,
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
             "hits": [h.to_json() for h in self.hits],
             "markdown": self.markdown,
         }
 
 
-# ---------------------------------------------------------------- speakers in questions
+class Retriever(Searcher):
+    """Search an index of attributed chunks; answer questions with the article's own words."""
+
+    def __init__(self, *args: Any, refusal: Refusal | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.refusal = refusal or refusal_model()
+
+    def answer(
+        self,
+        question: str,
+        history: Sequence[str] | None = None,
+        *,
+        k: int = 3,
+        speaker: str | None = None,
+    ) -> Answer:
+        """Answer with the article's words, or abstain when it does not say.
+
+        Args:
+            question: what the user asks.
+            history: the earlier user turns of the same chat, oldest first; they resolve
+                "he", "his company" and "what else".
+            k: at most this many quotes.
+            speaker: only quote this speaker.
+        """
+        text = clean_question(question)
+        k = max(1, min(int(k), 20))
+        turns = [h for h in (history or []) if isinstance(h, str)][-_HISTORY_TURNS:]
+        return _answer(self, text, _replay(self, turns, k), k=k, speaker=speaker)
 
 
-@dataclass
-class _SpeakerIndex:
-    """Per-index lookups for spotting speakers in questions; built once per retriever."""
-
-    speakers: dict[str, Speaker] = field(default_factory=dict)
-    by_token: dict[str, set[str]] = field(default_factory=dict)  # name part or alias -> speakers
-    role_terms: dict[str, set[str]] = field(default_factory=dict)
-    role_owners: dict[str, set[str]] = field(default_factory=dict)  # role term -> speakers
-    name_terms: dict[str, set[str]] = field(default_factory=dict)
-    full_names: dict[str, str] = field(default_factory=dict)  # lower-cased full name -> speaker
-
-    @classmethod
-    def of(cls, retriever: Retriever) -> _SpeakerIndex:
-        cached = getattr(retriever, "_speaker_index", None)
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
-        df: Counter[str] = Counter()
-        for chunk in retriever.chunks:
-            df.update(set(terms(chunk.text)))
-        common = {t for t, count in df.items() if count > 0.25 * max(1, len(retriever.chunks))}
-        index = cls()
-        for s in retriever.speakers:
-            index.speakers[s.name] = s
-            index.name_terms[s.name] = set(terms(s.name))
-            index.full_names[" ".join(words(s.name))] = s.name
-            tokens = [s.name.split()[0]] if s.kind == "organization" else s.name.split()
-            for token in [*tokens, *s.aliases]:
-                index.by_token.setdefault(token.lower(), set()).add(s.name)
-            found = set(terms(s.role or "")) - common - _QUESTION_WORDS
-            index.role_terms[s.name] = found
-            for t in found:
-                index.role_owners.setdefault(t, set()).add(s.name)
-        retriever._speaker_index = index  # type: ignore[attr-defined]
-        return index
+# ---------------------------------------------------------------- the refusal model
 
 
-def _mentions(question: str, word: str) -> bool:
-    return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", question) is not None
+@dataclass(frozen=True)
+class Refusal:
+    """A logistic model of "the article answers this", fitted by `python -m bench fit`."""
+
+    features: tuple[str, ...]
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float  # answer when the probability is at least this
+    version: int
+
+    def probability(self, values: dict[str, float]) -> float:
+        z = self.bias + sum(w * values[name] for name, w in zip(self.features, self.weights, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
-def _speaker_scores(question: str, retriever: Retriever, *, loose: bool = False) -> dict[str, tuple[float, set[str]]]:
-    """Speakers the question may mean, with a score and the question terms that point to them."""
-    index = _SpeakerIndex.of(retriever)
-    q_terms = set(terms(question))
-    lowered = question.lower()
-    q_words = words(question)
-    candidates: set[str] = set()
-    for size in range(1, 7):  # full names, found by their words in a row
-        for i in range(len(q_words) - size + 1):
-            found = index.full_names.get(" ".join(q_words[i : i + size]))
-            if found:
-                candidates.add(found)
-    for word in q_words:  # a name part shared by many speakers points to none of them
-        owners = index.by_token.get(word, set())
-        if len(owners) <= _AMBIGUOUS:
-            candidates |= owners
-    for t in q_terms:
-        owners = index.role_owners.get(t, set())
-        if len(owners) <= _AMBIGUOUS:
-            candidates |= owners
-    scores: dict[str, tuple[float, set[str]]] = {}
-    for name in sorted(candidates):
-        s = index.speakers[name]
-        score = 0.0
-        used: set[str] = set()
-        if s.name.lower() in lowered or any(_mentions(question, a) for a in s.aliases):
-            score += 10
-            used |= index.name_terms[s.name]
-        elif s.kind == "person":
-            parts = [p for p in s.name.split() if len(p) > 1 and p[0].isupper() and p.lower() in q_words]
-            matched = [p for p in parts if _mentions(question, p)]
-            if matched:
-                score += 5
-                used |= set(terms(" ".join(matched)))
-        role_hits = index.role_terms.get(s.name, set()) & q_terms
-        role_score = sum(1.0 if len(index.role_owners[t]) == 1 else 0.3 for t in role_hits)
-        # one shared or generic word ("tech") is not enough to mean a speaker; two are, or
-        # the word naming a cited document ("the report")
-        role_words = terms(s.role or "")
-        names_document = s.kind == "organization" and len(role_words) == 1 and bool(role_hits)
-        if role_score >= 2 or (role_score >= 1 and names_document) or (loose and role_score > 0):
-            score += role_score
-            used |= role_hits
-        if score > 0:
-            scores[s.name] = (score, used)
-    return scores
+@lru_cache(maxsize=1)
+def refusal_model() -> Refusal:
+    data = json.loads((Path(__file__).resolve().parent / "data" / "refusal.json").read_text(encoding="utf-8"))
+    return Refusal(
+        features=tuple(data["features"]),
+        weights=tuple(float(w) for w in data["weights"]),
+        bias=float(data["bias"]),
+        threshold=float(data["threshold"]),
+        version=int(data["version"]),
+    )
 
 
-def speakers_named(question: str, retriever: Retriever) -> list[Speaker]:
-    """The speakers a question names: full name, surname, alias, or distinctive role words."""
-    scores = _speaker_scores(question, retriever)
-    if not scores:
-        return []
-    best = max(score for score, _ in scores.values())
-    index = _SpeakerIndex.of(retriever)
-    return [index.speakers[name] for name, (score, _) in sorted(scores.items()) if score >= 0.75 * best]
+FEATURES = (
+    "evidence",
+    "chunk",
+    "margin",
+    "covered_top",
+    "covered_evidence",
+    "covered_article",
+    "covered_things",
+    "unknown_names",
+    "focus_missing",
+)
 
 
-def _pronoun(question: str) -> str | None:
-    for word in re.findall(r"[a-z]+", question.lower()):
-        if word in _PRONOUNS:
-            return _PRONOUNS[word]
-    return None
+def decision_features(
+    retriever: Searcher, text: str, ranked: Sequence[Hit], topic: dict[str, str], missing: list[str], focus_missing: bool
+) -> dict[str, float]:
+    """What the refusal model reads: how close the best evidence is, and how much of the
+    question the best passage and the whole article cover.
 
-
-def _compatible(speaker: Speaker, pronoun: str) -> bool:
-    if pronoun in ("he", "she"):
-        return speaker.kind == "person" and speaker.gender in (None, pronoun)
-    if pronoun == "it":
-        return speaker.kind == "organization"
-    return True
+    `topic` is every content word of the question (names of speakers included) and `missing`
+    those the article neither uses nor paraphrases."""
+    surface, chunk_terms = _vocabulary(retriever)
+    top = ranked[0] if ranked else None
+    second = max((h.evidence_score for h in ranked[1:]), default=0.0)
+    stems = set(topic.values())
+    things = things_asked(text) & set(topic)
+    covered_top = len(stems & chunk_terms[top.chunk_id]) / len(stems) if top and stems else 1.0
+    evidence_terms = set(terms(" ".join(top.evidence_text()))) if top else set()
+    covered_evidence = len(stems & evidence_terms) / len(stems) if top and stems else 1.0
+    return {
+        "evidence": top.evidence_score if top else 0.0,
+        "chunk": top.dense if top else 0.0,
+        "margin": (top.evidence_score - second) if top else 0.0,
+        "covered_top": covered_top,
+        "covered_evidence": covered_evidence,
+        "covered_article": 1.0 - len(missing) / len(topic) if topic else 1.0,
+        "covered_things": 1.0 - len(things & set(missing)) / len(things) if things else 1.0,
+        "unknown_names": min(len(unknown_people(text, surface)), 2) / 2,
+        "focus_missing": float(focus_missing),
+    }
 
 
 # ---------------------------------------------------------------- the answer
@@ -221,10 +208,8 @@ class _Context:
         return _Context(speakers, self.shown | {h.chunk_id for h in previous.hits}, self.turns + 1)
 
 
-def _replay(retriever: Retriever, history: list[str], k: int) -> _Context:
+def _replay(retriever: Searcher, history: list[str], k: int) -> _Context:
     """Answer the earlier turns once each, in order; memoised so a chat costs one answer a turn."""
-    from qa.retrieval import clean_question
-
     memo: dict[tuple[tuple[str, ...], int], _Context] = retriever.__dict__.setdefault("_replays", {})
     context = _Context()
     for i, turn in enumerate(history):
@@ -243,161 +228,116 @@ def _replay(retriever: Retriever, history: list[str], k: int) -> _Context:
     return context
 
 
-_ASKED = re.compile(
-    r"\b(?:did|does|do|has|have|had|would|will)\s+(?P<subject>(?:the|a|an)\s+[\w'\u2019 -]{2,50}?|[A-Z][\w'\u2019-]*"
-    r"(?:\s+[A-Z][\w'\u2019-]*)*)\s+(?:say|tell|claim|argue|warn|predict|add|note|suggest|comment|stress|"
-    r"describe|liken|compare|call|announce|admit|insist)\b",
-    re.IGNORECASE,
-)
-_SELF = frozenset(terms("article story text piece author writer journalist paper news"))
-
-
-def asked_subject(question: str) -> str | None:
-    """Who the question asks about in "What did SUBJECT say ...", unless it is a pronoun."""
-    m = _ASKED.search(question)
-    if not m:
-        return None
-    subject = m.group("subject").strip()
-    bare = re.sub(r"^(?:the|a|an)\s+", "", subject, flags=re.IGNORECASE)
-    if bare.lower() in _PRONOUNS or not terms(bare) or set(terms(bare)) <= _SELF:
-        return None
-    return subject
-
-
-def _focus(question: str, named: list[Speaker], context: _Context, retriever: Retriever) -> list[Speaker]:
-    """Who the question is about: named in it, or carried over from the conversation."""
+def _own_subject(question: str, named: list[Speaker]) -> bool:
+    """Does the question name what it is about: a speaker, or a name that a pronoun after it
+    refers back to ("When did Acme start its plan?")?"""
     if named:
-        return named
-    pronoun = _pronoun(question)
-    follow = pronoun is not None or (_ELSE.search(question) and not set(terms(question)) - _QUESTION_WORDS)
+        return True
+    tokens = re.findall(r"[\w'\u2019-]+", question)
+    first = next((i for i, t in enumerate(tokens) if t.lower() in PRONOUNS), len(tokens))
+    return any(t[:1].isupper() for t in tokens[1:first])
+
+
+def _carried(question: str, named: list[Speaker], context: _Context, retriever: Searcher) -> tuple[list[Speaker], bool]:
+    """The speaker a follow-up is about, from the conversation; and whether a pronoun was left unresolved."""
+    if _own_subject(question, named):
+        return [], False
+    wanted = pronoun(question)
+    follow = wanted is not None or (_ELSE.search(question) and not set(terms(question)) - QUESTION_WORDS)
     if not follow:
-        return []
-    index = _SpeakerIndex.of(retriever)
+        return [], False
+    index = retriever.speaker_index
     for name in reversed(context.speakers):
         speaker = index.speakers.get(name)
-        if speaker and (pronoun is None or _compatible(speaker, pronoun)):
-            return [speaker]
-    return []
+        if speaker and (wanted is None or compatible(speaker, wanted)):
+            return [speaker], False
+    if wanted in ("he", "she"):
+        fits = [s for s in retriever.speakers if compatible(s, wanted)]
+        if len(fits) == 1:
+            return fits, False
+        return [], True
+    return [], False
 
 
-def _unknown_people(question: str, vocabulary: set[str]) -> list[str]:
-    """Names of two or more capitalised words that the article never uses: "Jack Ma"."""
-    found = []
-    for match in re.finditer(r"(?<![\w-])[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*)+", question):
-        tokens = match.group(0).split()
-        if match.start() == 0 and tokens[0].lower() in STOPWORDS | set(_QUESTION_RAW):
-            tokens = tokens[1:]
-        lowered = [t.lower().removesuffix("'s").removesuffix("\u2019s") for t in tokens]
-        if len(tokens) >= 2 and not any(t in vocabulary for t in lowered):
-            found.append(" ".join(tokens))
-    return found
-
-
-_GENERIC_HEADS = frozenset(
-    terms(
-        "kind type sort part way ways thing things one ones lot number amount problem problems issue issues "
-        "reason reasons challenge challenges aspect aspects factor factors step steps"
-    )
-)
-_AUX = frozenset("do does did is are was were be been have has had will would can could should may might must".split())
-
-
-def focus_words(question: str) -> list[str]:
-    """The thing a question asks for: "how many PEOPLE", "what is the POPULATION of", "which TEAM"."""
+def _speaker_list(question: str) -> bool:
+    """ "Who spoke?", "Which people are quoted in the story?": a speech word with no topic after it,
+    at most a short place phrase ("at the event")."""
     tokens = words(question)
-    start = None
-    for i, token in enumerate(tokens):
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if (token == "how" and nxt in ("many", "much")) or (
-            token in ("what", "which") and nxt in ("is", "was", "are", "were") and "of" in tokens[i + 2 :]
-        ):
-            start = i + 2
-        elif token in ("what", "which") and nxt and nxt not in _AUX:
-            start = i + 1
-        if start is not None:
-            break
-    if start is None:
-        return []
-    phrase: list[str] = []
-    for token in tokens[start:]:
-        if token == "of" and not phrase:
-            continue  # "what kind of data": the head is after "of"
-        if token in _AUX or token == "of" or len(phrase) == 3:
-            break
-        if token not in STOPWORDS and not set(terms(token)) <= _GENERIC_HEADS | _QUESTION_WORDS:
-            phrase.append(token)
-    return phrase
+    if not tokens or tokens[0] not in ("who", "which", "whom"):
+        return False
+    speech = ("spoke", "speak", "speaks", "speaking", "talked", "quoted", "cited", "interviewed", "featured")
+    at = next((i for i, t in enumerate(tokens) if t in speech), None)
+    if at is None:
+        return False
+    rest = tokens[at + 1 :]
+    return not rest or (rest[0] in ("at", "in", "during", "by", "for") and len(rest) <= 4)
 
 
-def _vocabulary(retriever: Retriever) -> tuple[set[str], dict[int, set[str]]]:
-    cached = getattr(retriever, "_vocabulary", None)
-    if cached is None:
-        surface: set[str] = set()
-        per_chunk: dict[int, set[str]] = {}
-        for chunk in retriever.chunks:
-            chunk_words = words(chunk.text)
-            surface.update(chunk_words)
-            per_chunk[chunk.id] = set(terms(chunk.text)) | set(chunk_words)
-        for s in retriever.speakers:
-            surface.update(words(f"{s.name} {s.role or ''} {' '.join(s.aliases)}"))
-        cached = (surface, per_chunk)
-        retriever._vocabulary = cached  # type: ignore[attr-defined]
-    return cached  # type: ignore[no-any-return]
+_ABOUT = frozenset(terms("article story text piece report news main point gist topic subject summary summarize"))
 
 
-def answer(
-    retriever: Retriever, question: str, *, history: list[str], k: int = 3, speaker: str | None = None
-) -> Answer:
-    from qa.retrieval import clean_question
-
-    text = clean_question(question)
-    k = max(1, min(int(k), 20))
-    context = _replay(retriever, [h for h in history if isinstance(h, str)][-_HISTORY_TURNS:], k)
-    return _answer(retriever, text, context, k=k, speaker=speaker)
+def _about_article(question: str) -> bool:
+    """ "What is the article about?", "Summarize the story": nothing to look for but the lead."""
+    stems = set(terms(question))
+    return bool(stems & _ABOUT) and stems <= _ABOUT | (QUESTION_WORDS - set(terms("say said tell quote")))
 
 
-def _answer(retriever: Retriever, text: str, context: _Context, *, k: int, speaker: str | None) -> Answer:
+def _answer(retriever: Searcher, text: str, context: _Context, *, k: int, speaker: str | None) -> Answer:
     """The answer to a cleaned question, given what the conversation so far has shown."""
-    surface, chunk_terms = _vocabulary(retriever)
-    named = [s for s in retriever.speakers if s.name == speaker] if speaker else speakers_named(text, retriever)
-
-    unknown = _unknown_people(text, surface)
-    if unknown and not named:
-        return _abstain(text, f"the article never mentions {' '.join(unknown)}", speaker)
+    if not speaker and _speaker_list(text):
+        return _list_speakers(retriever, text)
+    if not speaker and _about_article(text):
+        return _lead(retriever, text, k)
+    index = retriever.speaker_index
+    named = [s for s in retriever.speakers if s.name == speaker] if speaker else speakers_named(text, index)
     subject = None if named else asked_subject(text)
     if subject:
-        loose = _speaker_scores(subject, retriever, loose=True)
-        if not loose:
+        loose = speaker_scores(subject, index, loose=True)
+        if loose:
+            best = max(score for score, _ in loose.values())
+            named = [index.speakers[name] for name, (score, _) in sorted(loose.items()) if score == best]
+        elif not _plural_description(subject):
             return _abstain(text, f"the article quotes no {subject.removeprefix('the ')}", None)
-        best = max(score for score, _ in loose.values())
-        index = _SpeakerIndex.of(retriever)
-        named = [index.speakers[name] for name, (score, _) in sorted(loose.items()) if score == best]
 
-    focus = _focus(text, named, context, retriever)
-    restrict = [i for s in focus for i in retriever.speaker_chunks(s.name)] if focus else None
-    if speaker and not restrict:
+    carried, unresolved = ([], False) if speaker else _carried(text, named, context, retriever)
+    if unresolved:
+        return _abstain(text, f"no one quoted in the article fits '{pronoun(text)}'", None)
+    focus = named or carried
+    if speaker and not retriever.speaker_chunks(speaker):
         return _abstain(text, f"the article quotes no one called {speaker}", speaker)
+
+    used_by_speaker = speaker_words(text, named, index) if named and not speaker else set()
+    topic = topic_words(text, used_by_speaker)
+    # the explicit filter, a follow-up about a speaker, or "what did X say (about Y)" confine the
+    # search to that speaker; a speaker named in any other way only leads it
+    asks_speaker = bool(named) and says(text) is not None
+    confine = speaker is not None or bool(carried) or (bool(focus) and not topic) or asks_speaker
+    restrict = [i for s in focus for i in retriever.speaker_chunks(s.name)] if confine and focus else None
     wants_more = bool(_ELSE.search(text)) and context.turns > 0
     exclude = set(context.shown) if wants_more else set()
 
-    used_by_speaker: set[str] = set()
-    if named and not speaker:
-        for name, (_, used) in _speaker_scores(text, retriever, loose=True).items():
-            if any(s.name == name for s in focus):
-                used_by_speaker |= used
-    topic = _topic(text, used_by_speaker)
+    # confined to a speaker, the words that named them tell the passages nothing: search without them
+    query = _without(text, used_by_speaker) if restrict is not None and used_by_speaker and topic else text
+    surface, chunk_terms = _vocabulary(retriever)
     pool = restrict if restrict is not None else list(chunk_terms)
     covered = set().union(*(chunk_terms[i] for i in pool)) if pool else set()
-    unmatched = [w for w, stem in topic.items() if stem not in covered]
-    vectors = retriever.encode_many([text, *unmatched])
+    everything = topic_words(text, set())  # for coverage: the words that found a speaker count too
+    unmatched = [w for w, stem in everything.items() if stem not in covered]
+    vectors = retriever.encode_many([query, *unmatched])
     missing = _still_missing(retriever, unmatched, vectors[1:], covered if restrict is not None else None)
-    wanted = focus_words(text)
-    # "Which chairman ..." asks for a speaker: the speaker check above has answered it
-    focus_missing = bool(wanted) and all(w in missing for w in wanted)
+    focus_missing = any(w in missing for w in focus_heads(text))
 
+    boost = [s.name for s in focus] if focus and restrict is None else []
     ranked = [
         h
-        for h in retriever.rank(text, restrict=restrict, vector=vectors[:1], limit=k + len(exclude) + 10)
+        for h in retriever.rank(
+            query,
+            restrict=restrict,
+            vector=vectors[:1],
+            limit=k + len(exclude) + 10,
+            boost=boost,
+            kind=answer_type(text),
+        )
         if h.chunk_id not in exclude
     ]
     focus_name = focus[0].name if len(focus) == 1 else None
@@ -409,11 +349,15 @@ def _answer(retriever: Retriever, text: str, context: _Context, *, k: int, speak
         repeat = f"**That is everything the article quotes from {who}.** Shown before:"
     if not ranked:
         return _abstain(text, "no passage of the article matches", focus_name)
-    if focus_missing or (topic and len(missing) > _MISSING_SHARE * len(topic)) or len(missing) == len(topic) > 0:
-        who = f" {focus_name}" if focus_name else ""
-        return _abstain(text, f"nothing{who} says in the article is about {', '.join(missing)}", focus_name)
-    if not focus and ranked[0].dense < _MIN_DENSE:
-        return _abstain(text, "no passage of the article is close to the question", None)
+
+    confidence, values = None, {}
+    if topic or not focus:
+        values = decision_features(retriever, text, ranked, everything, missing, focus_missing)
+        model: Refusal = getattr(retriever, "refusal", None) or refusal_model()
+        confidence = model.probability(values)
+        if confidence < model.threshold:
+            answer = _abstain(text, _why(values, missing, text, surface), focus_name, confidence)
+            return replace(answer, features=values)
 
     if focus and not topic:
         # "What did X say?" reads X's statements in article order; "Who is X?" starts with
@@ -436,33 +380,108 @@ def _answer(retriever: Retriever, text: str, context: _Context, *, k: int, speak
         question=text,
         hits=tuple(shown),
         abstained=False,
-        markdown="\n\n".join(filter(None, [repeat, render(shown, who_said=who_said)])),
+        markdown="\n\n".join(filter(None, [repeat, render(shown, who_said=who_said, marked=bool(topic))])),
         preface=repeat,
         who_said=who_said,
         message="",
         speaker=speaker_out or shown[0].speaker,
         ranked=tuple(ranked[:10]),
+        confidence=confidence,
+        features=values,
+        marked=bool(topic),
     )
 
 
-def _topic(question: str, ignore: set[str]) -> dict[str, str]:
-    """Content words of the question (surface form -> stem), minus question words and names used."""
-    topic: dict[str, str] = {}
-    for word in words(question):
-        if word in STOPWORDS:
+def _without(question: str, stems: set[str]) -> str:
+    """The question with the words whose stems are given left out."""
+    kept = [w for w in re.findall(r"\S+", question) if not (set(terms(w)) and set(terms(w)) <= stems)]
+    return " ".join(kept) or question
+
+
+def _plural_description(subject: str) -> bool:
+    """ "the experts", "officials": a description of whoever speaks, not one speaker to look up."""
+    bare = re.sub(r"^(?:the|a|an|some|many)\s+", "", subject.strip(), flags=re.IGNORECASE)
+    last = bare.split()[-1] if bare.split() else ""
+    return last.islower() and last.endswith("s") and not last.endswith("ss")
+
+
+def _why(values: dict[str, float], missing: list[str], text: str, surface: set[str]) -> str:
+    """The plainest true reason for a refusal, from what the model read."""
+    unknown = unknown_people(text, surface)
+    if unknown:
+        return f"the article never mentions {' '.join(unknown)}"
+    if missing:
+        return f"nothing in the article is about {', '.join(missing)}"
+    return "no passage of the article answers it closely enough"
+
+
+def _list_speakers(retriever: Searcher, text: str) -> Answer:
+    """Everyone the article quotes, each with the passage that introduces them, in article order."""
+    intros: list[Hit] = []
+    for s in retriever.speakers[:_SPEAKER_LIST_MAX]:
+        ids = retriever.speaker_chunks(s.name)
+        if not ids:
             continue
-        stems = terms(word)
-        if stems and stems[0] not in _QUESTION_WORDS and stems[0] not in ignore:
-            topic.setdefault(word, stems[0])
-    return topic
+        chunks = [retriever.chunks[i] for i in ids]
+        intro = next((c for c in chunks if s.name in c.text), chunks[0])
+        intros.append(retriever.hit(intro.id))
+    if not intros:
+        return _abstain(text, "the article quotes no one; it is all narration", None)
+    intros.sort(key=lambda h: (h.doc, h.start))
+    people = "; ".join(
+        f"**{as_text(h.speaker or '')}**" + (f", {as_text(h.role)}" if h.role else "") for h in intros
+    )
+    preface = f"The article quotes {len(intros)}: {people}."
+    return Answer(
+        question=text,
+        hits=tuple(intros),
+        abstained=False,
+        markdown="\n\n".join([preface, render(intros, marked=False)]),
+        preface=preface,
+        ranked=tuple(intros),
+        marked=False,
+    )
+
+
+def _lead(retriever: Searcher, text: str, k: int) -> Answer:
+    """What the article is about: its first paragraph (of each article, when there are several)."""
+    firsts: dict[str, Hit] = {}
+    for chunk in retriever.chunks:
+        if chunk.doc not in firsts:
+            firsts[chunk.doc] = retriever.hit(chunk.id)
+    leads = list(firsts.values())[:k]
+    preface = "The article opens with:" if len(leads) == 1 else "The articles open with:"
+    return Answer(
+        question=text,
+        hits=tuple(leads),
+        abstained=False,
+        markdown="\n\n".join([preface, render(leads, marked=False)]),
+        preface=preface,
+        ranked=tuple(leads),
+        marked=False,
+    )
+
+
+def _vocabulary(retriever: Searcher) -> tuple[set[str], dict[int, set[str]]]:
+    cached = getattr(retriever, "_vocabulary", None)
+    if cached is None:
+        surface: set[str] = set()
+        per_chunk: dict[int, set[str]] = {}
+        for chunk in retriever.chunks:
+            chunk_words = words(chunk.text)
+            surface.update(chunk_words)
+            per_chunk[chunk.id] = set(terms(chunk.text)) | set(chunk_words)
+        for s in retriever.speakers:
+            surface.update(words(f"{s.name} {s.role or ''} {' '.join(s.aliases)}"))
+        cached = (surface, per_chunk)
+        retriever._vocabulary = cached  # type: ignore[attr-defined]
+    return cached  # type: ignore[no-any-return]
 
 
 def _still_missing(
-    retriever: Retriever, unmatched: list[str], vectors: object, pool_words: set[str] | None
+    retriever: Searcher, unmatched: list[str], vectors: object, pool_words: set[str] | None
 ) -> list[str]:
     """The unmatched words that no word of the pool paraphrases closely either."""
-    import numpy as np
-
     vocab = retriever.index.words
     matrix = retriever.index.word_vectors
     if not unmatched or matrix is None or len(vocab) == 0:
@@ -473,15 +492,15 @@ def _still_missing(
             return unmatched
         matrix = matrix[rows]
     best = (np.asarray(vectors) @ matrix.T).max(axis=1)
-    return [w for w, score in zip(unmatched, best.tolist(), strict=True) if score < _SAME_WORD]
+    return [w for w, score in zip(unmatched, best.tolist(), strict=True) if score < SAME_WORD]
 
 
-def _abstain(question: str, reason: str, speaker: str | None) -> Answer:
+def _abstain(question: str, reason: str, speaker: str | None, confidence: float | None = None) -> Answer:
     message = _NOT_IN_ARTICLE
     detail = f"{message} ({reason}.)"
     # the reason may repeat the question's words: they are shown as typed, never as Markdown
     sentence = verbatim(reason[:1].upper() + reason[1:] + ".")
-    return Answer(question, (), True, f"**{message}** {sentence}", detail, speaker, reason)
+    return Answer(question, (), True, f"**{message}** {sentence}", detail, speaker, reason, confidence=confidence)
 
 
 # ---------------------------------------------------------------- markdown
@@ -526,12 +545,25 @@ def as_text(text: str) -> str:
     return re.sub(r"([\\`*_\[\]#|])", r"\\\1", html.escape(text, quote=False))
 
 
-def quote_block(text: str) -> str:
-    """Verbatim text as a Markdown block quote, with HTML shown as text."""
-    return "\n".join(f"> {line}" for line in as_text(text).splitlines() or [""])
+def quote_block(text: str, marks: Sequence[tuple[int, int]] = ()) -> str:
+    """Verbatim text as a Markdown block quote, with HTML shown as text and `marks` (offsets) highlighted."""
+    pieces, pos = [], 0
+    for start, end in sorted(marks):
+        if start < pos or end <= start:
+            continue
+        pieces += [as_text(text[pos:start]), f"<mark>{as_text(text[start:end])}</mark>"]
+        pos = end
+    pieces.append(as_text(text[pos:]))
+    return "\n".join(f"> {line}" for line in "".join(pieces).splitlines() or [""])
 
 
-def render(hits: Sequence[Hit], *, who_said: bool = False, after: Callable[[Hit], str] | None = None) -> str:
+def render(
+    hits: Sequence[Hit],
+    *,
+    who_said: bool = False,
+    after: Callable[[Hit], str] | None = None,
+    marked: bool = True,
+) -> str:
     parts: list[str] = []
     if who_said and hits and hits[0].speaker:
         role = f", {as_text(hits[0].role)}," if hits[0].role else ""
@@ -542,7 +574,11 @@ def render(hits: Sequence[Hit], *, who_said: bool = False, after: Callable[[Hit]
         note = _KIND_NOTE.get(hit.kind, "")
         if note:
             parts.append(f"*{note}:*")
-        parts.append(quote_block(hit.text))
+        marks = [(s - hit.start, e - hit.start) for s, e in hit.evidence] if marked and len(hit.evidence) else []
+        # a mark over the whole quote tells nothing
+        if marks and marks[0][0] <= 0 and marks[-1][1] >= len(hit.text):
+            marks = []
+        parts.append(quote_block(hit.text, marks))
         parts.append(attribution_line(hit))
         if after is not None:
             parts.append(after(hit))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from qa.article import Article
-from qa.attribution import Attribution, Statement
+from qa.attribution import Attribution, Statement, sentence_spans
 
 _KIND_ORDER = ("direct", "source", "indirect", "partial", "narration")
 
@@ -93,9 +93,23 @@ def make_chunks(
     return chunks
 
 
+def embedding_text_kind() -> str:
+    return "verbatim"
+
+
 def embedding_text(chunk: Chunk) -> str:
-    """What the encoder sees: the words, led by who says them, so speaker questions match."""
-    if chunk.speaker is None:
-        return chunk.text
-    who = f"{chunk.speaker}, {chunk.role}" if chunk.role else chunk.speaker
-    return f"{who}: {chunk.text}"
+    """What the encoder sees: the chunk's own words only.
+
+    Speaker labels in front of the text were measured to hurt text whose "speakers" are only
+    sentence subjects; questions that name a speaker are matched through the speaker index.
+    """
+    return chunk.text
+
+
+def sentence_rows(chunks: list[Chunk]) -> list[list[int]]:
+    """Every chunk's sentences as [chunk id, start, end] in source offsets, in chunk order."""
+    rows: list[list[int]] = []
+    for chunk in chunks:
+        spans = sentence_spans(chunk.text) or [(0, len(chunk.text))]
+        rows.extend([chunk.id, chunk.start + s, chunk.start + e] for s, e in spans)
+    return rows

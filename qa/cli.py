@@ -70,7 +70,7 @@ def _index_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _retriever(args: argparse.Namespace) -> Any:
-    from qa.retrieval import Retriever
+    from qa.answering import Retriever
 
     return Retriever.load(args.index, model=args.model)
 
@@ -120,7 +120,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from qa.retrieval import clean_question
+    from qa.question import clean_question
 
     clean_question(args.question)  # refuse bad input before loading anything
     answer = _retriever(args).answer(args.question, history=args.history, k=args.k, speaker=args.speaker)

@@ -39,8 +39,16 @@ def words(text: str) -> list[str]:
 
 
 def terms(text: str) -> list[str]:
-    """Stemmed content terms: what BM25 indexes and what answer checks compare."""
-    content = [w for w in words(text) if w not in STOPWORDS]
+    """Stemmed content terms: what BM25 indexes and what answer checks compare.
+
+    A hyphenated word counts whole and by its parts ("all-in-AI" also gives "ai",
+    "Beijing-based" also "based"), so either spelling finds it."""
+    content = []
+    for w in words(text):
+        if w not in STOPWORDS:
+            content.append(w)
+        if "-" in w:
+            content += [part for part in w.split("-") if part and part not in STOPWORDS]
     return list(_stemmer().stemWords(content)) if content else []
 
 

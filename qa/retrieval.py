@@ -1,16 +1,17 @@
-"""The retriever: hybrid dense + BM25 search over a loaded index, aware of who says what."""
+"""Search: dense (chunks and their sentences) fused with BM25 over a loaded index, aware of who says what."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import tempfile
 import threading
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -19,19 +20,44 @@ from qa import store
 from qa.attribution import Speaker
 from qa.chunking import Chunk
 from qa.embedding import MODEL_ENV, Embedder, SentenceTransformerEmbedder
-from qa.errors import BadQuestionError, IndexStaleError, IndexWriteError, QAError
-
-if TYPE_CHECKING:
-    from qa.answering import Answer
+from qa.errors import IndexStaleError, IndexWriteError, QAError
+from qa.question import SpeakerIndex, answer_type, clean_question, speaker_words, speakers_named, topic_words
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 1000
-# refused on raw length, before any work: NFKC can grow a text 18-fold, so normalising
-# only bounded input keeps a refusal cheap (a question padded with this much space is refused too)
-MAX_RAW_CHARS = 8 * MAX_QUESTION_CHARS
-RRF_K = 60  # reciprocal rank fusion constant; chosen over linear score mixes by measuring
 _CANDIDATES = 200  # per side, when the index is too large to score every chunk
+_EXACT = 5000  # up to this many chunks every chunk is scored exactly
+EVIDENCE_MARGIN = 0.05  # sentences this close to a chunk's best one are evidence too
+_EVIDENCE_MAX = 3
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+# what a passage must hold to answer a question of each kind
+ANSWER_SHAPES = {
+    "when": re.compile(rf"\b(?:1\d{{3}}|20\d{{2}})s?\b|\b(?:{_MONTHS}|{_DAYS})\b|\bcenturies\b|\bcentury\b|\b(?:yester|to)day\b"),
+    "number": re.compile(
+        r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?"
+        r"|millions?|billions?|trillions?|percent|half|quarter|third)\b",
+        re.IGNORECASE,
+    ),
+    "where": re.compile(r"\b(?:in|at|from|near|to|across|outside|inside)\s+(?:the\s+)?[A-Z][\w-]+|\b[A-Z][\w]+-based\b"),
+}
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """How dense and lexical scores are fused; fitted by `python -m bench fit` and stored as data."""
+
+    dense_share: float  # weight of the dense score against min-max normalised BM25
+    sentence_share: float  # within the dense score: best sentence against the whole chunk
+    speaker_boost: float  # added for the statements of a speaker the question names
+    type_bonus: float = 0.0  # added where a passage holds the kind of thing asked (a date, a number, a place)
+    version: int = 1
+
+    @classmethod
+    def bundled(cls) -> Ranking:
+        path = Path(__file__).resolve().parent / "data" / "ranking.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(**{k: data[k] for k in ("dense_share", "sentence_share", "speaker_boost", "type_bonus", "version")})
 
 
 @dataclass(frozen=True)
@@ -51,6 +77,11 @@ class Hit:
     dense: float  # cosine similarity between question and passage
     lexical: float  # BM25 score
     quotes: tuple[str, ...] = ()
+    evidence: tuple[tuple[int, int], ...] = ()  # source offsets of the sentences that answer best
+    evidence_score: float = 0.0  # cosine of the best of them with the question
+
+    def evidence_text(self) -> list[str]:
+        return [self.text[s - self.start : e - self.start] for s, e in self.evidence]
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -64,35 +95,17 @@ class Hit:
             "start": self.start,
             "end": self.end,
             "quotes": list(self.quotes),
+            "evidence": [{"start": s, "end": e, "text": t} for (s, e), t in zip(self.evidence, self.evidence_text(), strict=True)],
         }
 
 
-def clean_question(question: object) -> str:
-    """The question as text, or BadQuestionError saying why it cannot be used."""
-    if not isinstance(question, str):
-        raise BadQuestionError("the question must be text")
-    if len(question) > MAX_RAW_CHARS:
-        raise BadQuestionError(
-            f"the question is too long ({len(question)} characters; the limit is {MAX_QUESTION_CHARS})"
-        )
-    text = unicodedata.normalize("NFKC", question)
-    text = "".join(ch if ch.isprintable() or ch in " \t\n" else " " for ch in text)
-    text = " ".join(text.split())
-    if not text:
-        raise BadQuestionError("the question is empty; ask something about the article")
-    if len(text) > MAX_QUESTION_CHARS:
-        raise BadQuestionError(f"the question is too long ({len(text)} characters; the limit is {MAX_QUESTION_CHARS})")
-    if not any(ch.isalnum() for ch in text):
-        raise BadQuestionError("the question has no words in it")
-    return text
+class Searcher:
+    """Search an index of attributed chunks: dense chunks and sentences fused with BM25."""
 
-
-class Retriever:
-    """Search an index of attributed chunks; answer questions with the article's own words."""
-
-    def __init__(self, data: store.IndexData, embedder: Embedder) -> None:
+    def __init__(self, data: store.IndexData, embedder: Embedder, *, ranking: Ranking | None = None) -> None:
         self.index = data
         self.embedder = embedder
+        self.ranking = ranking or Ranking.bundled()
         self._chunks = data.chunks
         self._by_speaker: dict[str | None, list[int]] = {}
         for chunk in data.chunks:
@@ -100,6 +113,12 @@ class Retriever:
         self._lock = threading.Lock()  # faiss searches are thread-safe; the encoder is guarded
         self._articles: dict[str, articles.Article] | None = None
         self._matrix = _matrix(data.vectors)
+        self._sentences = data.sentences
+        self._sentence_matrix = _matrix(data.sentence_vectors)
+        owners = data.sentences[:, 0]
+        self._first = np.searchsorted(owners, np.arange(len(data.chunks)), side="left")
+        self._stop = np.searchsorted(owners, np.arange(len(data.chunks)), side="right")
+        self.speaker_index = SpeakerIndex.build(data.chunks, data.speakers)
 
     # ------------------------------------------------------------ loading
 
@@ -111,7 +130,7 @@ class Retriever:
         model: str | None = None,
         embedder: Embedder | None = None,
         rebuild: bool = True,
-    ) -> Retriever:
+    ) -> Self:
         """Open an index, rebuilding it first when it is stale and its sources are at hand.
 
         Args:
@@ -188,38 +207,87 @@ class Retriever:
         restrict: Sequence[int] | None = None,
         vector: np.ndarray | None = None,
         limit: int = 50,
+        boost: Sequence[str] = (),
+        kind: str | None = None,
+        lexical_query: str | None = None,
+        boost_weight: float | None = None,
     ) -> list[Hit]:
-        """The best `limit` candidate chunks, scored by fusing dense and BM25 ranks."""
+        """The best `limit` chunks: dense (best sentence and whole chunk) fused with BM25.
+
+        Args:
+            restrict: score only these chunk ids.
+            boost: speakers whose statements get the fitted speaker boost.
+            kind: what the question asks for ("when", "number", "where"); passages that hold
+                one get the fitted bonus.
+            lexical_query: what BM25 looks for, when not the whole question.
+            boost_weight: the boost for `boost` speakers; the fitted one when None.
+        """
         vector = self.encode(question) if vector is None else vector
-        n = len(self._chunks)
-        lexical = self.index.lexical.scores(question)
-        if restrict is not None:
-            candidates = np.asarray(sorted(set(restrict)), dtype=np.int64)
-            dense = _dense_scores(self._matrix, vector, candidates)
-        elif n <= 5000:
-            candidates = np.arange(n)
-            dense = _dense_scores(self._matrix, vector, candidates)
-        else:
-            top = min(_CANDIDATES, n)
-            sims, ids = self.index.vectors.search(vector, top)
-            lex_top = np.argpartition(-lexical, top - 1)[:top]
-            candidates = np.unique(np.concatenate([ids[0][ids[0] >= 0], lex_top]))
-            known = dict(zip(ids[0].tolist(), sims[0].tolist(), strict=False))
-            missing = [c for c in candidates.tolist() if c not in known]
-            if missing:
-                extra = _dense_scores(self._matrix, vector, np.asarray(missing))
-                known.update(zip(missing, extra.tolist(), strict=False))
-            dense = np.asarray([known[c] for c in candidates.tolist()], dtype=np.float32)
+        lexical = self.index.lexical.scores(question if lexical_query is None else lexical_query)
+        candidates = self._candidates(vector, lexical, restrict)
         if len(candidates) == 0:
             return []
+        dense = _dense_scores(self._matrix, vector, candidates)
+        best = self._best_sentences(vector, candidates)
         lex = lexical[candidates]
-        fused = _rrf(dense, lex)
-        order = np.lexsort((candidates, -dense, -fused))[:limit]
+        r = self.ranking
+        mixed = r.sentence_share * best + (1 - r.sentence_share) * dense
+        fused = r.dense_share * _minmax(mixed) + (1 - r.dense_share) * _minmax(lex)
+        if kind in ANSWER_SHAPES and r.type_bonus:
+            fused += r.type_bonus * self.shapes(kind)[candidates]
+        if boost:
+            wanted = set(boost)
+            weight = r.speaker_boost if boost_weight is None else boost_weight
+            fused += weight * np.asarray([self._chunks[c].speaker in wanted for c in candidates.tolist()])
+        order = np.lexsort((candidates, -mixed, -fused))[:limit]
         hits = []
         for i in order.tolist():
             chunk = self._chunks[int(candidates[i])]
-            hits.append(_hit(chunk, float(fused[i]), float(dense[i]), float(lex[i])))
+            evidence = self._evidence(vector, int(candidates[i]), float(best[i]))
+            hits.append(_hit(chunk, float(fused[i]), float(dense[i]), float(lex[i]), evidence, float(best[i])))
         return hits
+
+    def shapes(self, kind: str) -> np.ndarray:
+        """1.0 for every chunk that holds something of the kind asked for, else 0.0 (cached)."""
+        cache: dict[str, np.ndarray] = self.__dict__.setdefault("_shapes", {})
+        if kind not in cache:
+            pattern = ANSWER_SHAPES[kind]
+            cache[kind] = np.asarray([pattern.search(c.text) is not None for c in self._chunks], dtype=np.float32)
+        return cache[kind]
+
+    def _candidates(self, vector: np.ndarray, lexical: np.ndarray, restrict: Sequence[int] | None) -> np.ndarray:
+        n = len(self._chunks)
+        if restrict is not None:
+            return np.asarray(sorted(set(restrict)), dtype=np.int64)
+        if n <= _EXACT:
+            return np.arange(n)
+        top = min(_CANDIDATES, n)
+        _, ids = self.index.vectors.search(vector, top)
+        _, rows = self.index.sentence_vectors.search(vector, min(_CANDIDATES, len(self._sentences)))
+        lex_top = np.argpartition(-lexical, top - 1)[:top]
+        owners = self._sentences[rows[0][rows[0] >= 0], 0]
+        return np.unique(np.concatenate([ids[0][ids[0] >= 0], owners, lex_top]))
+
+    def _best_sentences(self, vector: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """Per candidate chunk: the cosine of its sentence closest to the question."""
+        if len(candidates) == len(self._chunks):
+            sims = self._sentence_matrix @ vector[0]
+            return np.maximum.reduceat(sims, self._first).astype(np.float32)
+        best = np.empty(len(candidates), dtype=np.float32)
+        for i, c in enumerate(candidates.tolist()):
+            best[i] = float((self._sentence_matrix[self._first[c] : self._stop[c]] @ vector[0]).max())
+        return best
+
+    def _evidence(self, vector: np.ndarray, chunk: int, best: float) -> tuple[tuple[int, int], ...]:
+        rows = slice(int(self._first[chunk]), int(self._stop[chunk]))
+        sims = self._sentence_matrix[rows] @ vector[0]
+        picked = [i for i in np.argsort(-sims).tolist() if sims[i] >= best - EVIDENCE_MARGIN][:_EVIDENCE_MAX]
+        spans = self._sentences[rows][sorted(picked), 1:]
+        return tuple((int(s), int(e)) for s, e in spans)
+
+    def hit(self, chunk_id: int) -> Hit:
+        """A chunk as a hit, unscored (for passages chosen by position, not by a question)."""
+        return _hit(self._chunks[chunk_id], 0.0, 0.0, 0.0, (), 0.0)
 
     def search(self, question: str, k: int = 5, *, speaker: str | None = None) -> list[Hit]:
         """The k passages that best answer the question, best first; never abstains.
@@ -227,40 +295,22 @@ class Retriever:
         A question that names a speaker (by name, surname, role or organisation) prefers that
         speaker's statements. `speaker` restricts the search to one speaker explicitly.
         """
-        from qa.answering import speakers_named
-
         text = clean_question(question)
         k = max(1, int(k))
-        names = [speaker] if speaker else [s.name for s in speakers_named(text, self)]
-        restrict = [i for name in names for i in self.speaker_chunks(name)] or None
-        vector = self.encode(text)
-        hits = self.rank(text, restrict=restrict, vector=vector, limit=k)
-        if len(hits) < k and restrict is not None:
-            seen = {h.chunk_id for h in hits}
-            more = self.rank(text, vector=vector, limit=2 * k)
-            hits += [h for h in more if h.chunk_id not in seen][: k - len(hits)]
-        return hits
-
-    def answer(
-        self,
-        question: str,
-        history: Sequence[str] | None = None,
-        *,
-        k: int = 3,
-        speaker: str | None = None,
-    ) -> Answer:
-        """Answer with the article's words, or abstain when it does not say.
-
-        Args:
-            question: what the user asks.
-            history: the earlier user turns of the same chat, oldest first; they resolve
-                "he", "his company" and "what else".
-            k: at most this many quotes.
-            speaker: only quote this speaker.
-        """
-        from qa.answering import answer
-
-        return answer(self, question, history=list(history or []), k=k, speaker=speaker)
+        named = [] if speaker else speakers_named(text, self.speaker_index)
+        restrict = self.speaker_chunks(speaker) if speaker else None
+        if speaker and not restrict:
+            return []
+        # a question about a speaker and nothing else ("What did X say?") is led by them outright
+        only_speaker = bool(named) and not topic_words(text, speaker_words(text, named, self.speaker_index))
+        return self.rank(
+            text,
+            restrict=restrict,
+            limit=k,
+            boost=[s.name for s in named],
+            boost_weight=1.0 if only_speaker else None,
+            kind=answer_type(text),
+        )
 
 
 def _dense_scores(matrix: np.ndarray, vector: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -277,18 +327,17 @@ def _matrix(index: Any) -> np.ndarray:
     return np.asarray(index.reconstruct_n(0, index.ntotal))
 
 
-def _rrf(dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
-    """Reciprocal rank fusion; chunks with no query term get no lexical share."""
-    dense_rank = np.empty(len(dense), dtype=np.float64)
-    dense_rank[np.argsort(-dense, kind="stable")] = np.arange(1, len(dense) + 1)
-    lex_rank = np.empty(len(lexical), dtype=np.float64)
-    lex_rank[np.argsort(-lexical, kind="stable")] = np.arange(1, len(lexical) + 1)
-    fused = 1.0 / (RRF_K + dense_rank)
-    fused += np.where(lexical > 0, 1.0 / (RRF_K + lex_rank), 0.0)
-    return fused.astype(np.float32)
+def _minmax(values: np.ndarray) -> np.ndarray:
+    """Scores scaled to [0, 1] within one question's candidates; all zero when they are all equal."""
+    low, high = float(values.min()), float(values.max())
+    if high - low < 1e-9:
+        return np.zeros(len(values), dtype=np.float32)
+    return ((values - low) / (high - low)).astype(np.float32)
 
 
-def _hit(chunk: Chunk, score: float, dense: float, lexical: float) -> Hit:
+def _hit(
+    chunk: Chunk, score: float, dense: float, lexical: float, evidence: tuple[tuple[int, int], ...], best: float
+) -> Hit:
     return Hit(
         text=chunk.text,
         score=score,
@@ -303,6 +352,8 @@ def _hit(chunk: Chunk, score: float, dense: float, lexical: float) -> Hit:
         dense=dense,
         lexical=lexical,
         quotes=chunk.quotes,
+        evidence=evidence,
+        evidence_score=best,
     )
 
 

@@ -4,7 +4,9 @@ index/
   manifest.json    format, versions, model, settings, sources and a sha256 of every file
   chunks.jsonl     one chunk per line: text, doc, paragraph, offsets, speaker, role, kind
   speakers.json    the speakers of the indexed articles, with roles and aliases
-  vectors.faiss    FAISS inner-product index over unit-length vectors
+  vectors.faiss    FAISS inner-product index over unit-length chunk vectors
+  sentences.json   the sentences of every chunk: [chunk id, start, end], in chunk order
+  sentences.faiss  the same kind of index over the sentences' vectors (the evidence)
   bm25/            the BM25 index as bm25s writes it
 """
 
@@ -29,19 +31,19 @@ import numpy as np
 from qa import article as articles
 from qa.attribution import SETTINGS_VERSION as ATTRIBUTION_VERSION
 from qa.attribution import Speaker, attribute
-from qa.chunking import Chunk, ChunkSettings, embedding_text, make_chunks
+from qa.chunking import Chunk, ChunkSettings, embedding_text, embedding_text_kind, make_chunks, sentence_rows
 from qa.embedding import Embedder
 from qa.errors import IndexCorruptError, IndexMissingError, IndexWriteError, SourceError
 from qa.lexical import STOPWORDS, Lexical, words
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 INDEX_ENV = "QA_INDEX"
 BUNDLED = "bundled:"  # how the manifest names the article shipped inside the package
 EXACT_LIMIT = 50_000  # above this many chunks the vector index is HNSW instead of exact
 HNSW_EF_SEARCH = 512  # recall@10 0.93 at 128 on 100k chunks; a query still takes well under 1 ms
-_FILES = ("chunks.jsonl", "speakers.json", "vectors.faiss", "words.json", "words.npy")
+_FILES = ("chunks.jsonl", "speakers.json", "vectors.faiss", "sentences.json", "sentences.faiss", "words.json", "words.npy")
 MAX_WORDS = 20_000  # vocabulary words kept with vectors, most frequent first
 _BM25_DIR = "bm25"
 
@@ -90,8 +92,9 @@ def settings() -> dict[str, Any]:
     return {
         "chunking": ChunkSettings().to_json(),
         "attribution": {"method": "rules", "version": ATTRIBUTION_VERSION},
-        "lexical": {"method": "bm25", "library": "bm25s", "tokenizer": "words-stopwords-snowball"},
-        "embedding_text": "speaker-role-prefix",
+        "lexical": {"method": "bm25", "library": "bm25s", "tokenizer": "words-hyphen-parts-stopwords-snowball"},
+        "embedding_text": embedding_text_kind(),
+        "evidence": "sentences",
         "normalized": True,
         "metric": "inner_product",
     }
@@ -109,6 +112,8 @@ class IndexData:
     lexical: Lexical
     words: tuple[str, ...] = ()
     word_vectors: Any = None  # float32 matrix, one unit row per word
+    sentences: Any = None  # int64 array of rows [chunk id, start, end], grouped by chunk in id order
+    sentence_vectors: Any = None  # faiss.Index, one vector per sentence row
 
 
 # ---------------------------------------------------------------- building
@@ -167,6 +172,10 @@ def build(
     if not chunks:
         raise SourceError("the sources hold no text to index")
     vectors = embedder.encode([embedding_text(c) for c in chunks], progress=progress)
+    sentences = sentence_rows(chunks)
+    by_id = {c.id: c for c in chunks}
+    sentence_texts = [by_id[cid].text[start - by_id[cid].start : end - by_id[cid].start] for cid, start, end in sentences]
+    sentence_vectors = embedder.encode(sentence_texts, progress=progress)
     vocabulary = content_words(c.text for c in chunks)
     word_vectors = embedder.encode(vocabulary, batch_size=256) if vocabulary else np.zeros((0, vectors.shape[1]))
     target = Path(index_dir) if index_dir is not None else default_index_dir()
@@ -177,6 +186,7 @@ def build(
         "settings": settings(),
         "sources": [asdict(source_ref(a)) for a in loaded],
         "chunk_count": len(chunks),
+        "sentence_count": len(sentences),
         "vector_index": "hnsw" if len(chunks) > EXACT_LIMIT else "flat",
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
@@ -191,6 +201,8 @@ def build(
             json.dumps([asdict(s) for s in speakers], ensure_ascii=False, indent=1), encoding="utf-8"
         )
         faiss.write_index(_vector_index(vectors), str(folder / "vectors.faiss"))
+        (folder / "sentences.json").write_text(json.dumps(sentences), encoding="utf-8")
+        faiss.write_index(_vector_index(sentence_vectors), str(folder / "sentences.faiss"))
         Lexical.build([c.text for c in chunks]).save(folder / _BM25_DIR)
         (folder / "words.json").write_text(json.dumps(vocabulary, ensure_ascii=False), encoding="utf-8")
         np.save(folder / "words.npy", word_vectors.astype(np.float16), allow_pickle=False)
@@ -545,6 +557,26 @@ def load(folder: Path) -> IndexData:
         )
     if vectors.ntotal != len(chunks):
         raise IndexCorruptError(f"{folder}: {len(chunks)} chunks but {vectors.ntotal} vectors")
+    sentences, sentence_vectors = _load_sentences(folder, len(chunks))
     if vectors.d != manifest.get("model", {}).get("dimension"):
         raise IndexCorruptError(f"{folder}: vectors have dimension {vectors.d}, manifest says otherwise")
-    return IndexData(folder, manifest, chunks, speakers, vectors, lexical, vocabulary, word_vectors)
+    return IndexData(
+        folder, manifest, chunks, speakers, vectors, lexical, vocabulary, word_vectors, sentences, sentence_vectors
+    )
+
+
+def _load_sentences(folder: Path, chunk_count: int) -> tuple[np.ndarray, Any]:
+    import faiss
+
+    try:
+        rows = np.asarray(json.loads((folder / "sentences.json").read_text(encoding="utf-8")), dtype=np.int64)
+        vectors = faiss.read_index(str(folder / "sentences.faiss"))
+    except (ValueError, RuntimeError) as exc:
+        raise IndexCorruptError(f"index file damaged: sentences in {folder} ({exc})") from None
+    if rows.ndim != 2 or rows.shape[1] != 3 or len(rows) != vectors.ntotal:
+        raise IndexCorruptError(f"{folder}: sentences.json and sentences.faiss disagree")
+    if len(rows) and (np.any(np.diff(rows[:, 0]) < 0) or rows[-1, 0] >= chunk_count or rows[0, 0] < 0):
+        raise IndexCorruptError(f"{folder}: sentences.json names chunks that are not in the index")
+    if hasattr(vectors, "hnsw"):
+        vectors.hnsw.efSearch = max(vectors.hnsw.efSearch, HNSW_EF_SEARCH)
+    return rows, vectors

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from qa import BadQuestionError
 from qa import article as articles
 from qa.attribution import KINDS, attribute
-from qa.retrieval import MAX_QUESTION_CHARS
+from qa.question import MAX_QUESTION_CHARS
 
 questions = st.one_of(
     st.text(max_size=200),

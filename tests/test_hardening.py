@@ -92,7 +92,7 @@ def test_long_question_under_the_body_limit_is_refused_cheaply(url):
 def test_raw_length_is_checked_before_normalising(monkeypatch):
     import unicodedata
 
-    from qa import retrieval
+    from qa import question as retrieval
 
     calls = []
     monkeypatch.setattr(unicodedata, "normalize", lambda form, text: calls.append(len(text)) or text)

