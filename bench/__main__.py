@@ -21,6 +21,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
+REPORTS = ROOT / "bench" / "reports"
 QUESTION = "Who said safety must be the foundation?"
 
 _COLD_API = f"""
@@ -144,6 +145,32 @@ def scale(sizes: list[int]) -> list[dict[str, float]]:
     return rows
 
 
+def machine() -> dict[str, object]:
+    """What the figures were measured on, and when."""
+    import os
+
+    model = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else platform.processor()
+    )
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "cpus": os.cpu_count(),
+        "cpu": model,
+        "system": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "threads": os.environ.get("OMP_NUM_THREADS", "unset"),
+    }
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] in ("squad", "fit"):
         import importlib
@@ -158,9 +185,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
-    results: dict[str, object] = {
-        "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()}
-    }
+    results: dict[str, object] = {"machine": machine()}
     print("cold start, Python API ...", flush=True)
     results.update(cold_api())
     print("warm latency and build ...", flush=True)
@@ -191,7 +216,11 @@ def main() -> None:
             print("| " + " | ".join(str(row.get(c)) for c in cols) + " |")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "bench.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(f"\nwrote {RESULTS / 'bench.json'}")
+    # the run the README quotes is kept in the repository, with its machine and date
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    report = REPORTS / f"bench-{time.strftime('%Y-%m-%d', time.gmtime())}.json"
+    report.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwrote {RESULTS / 'bench.json'} and {report}")
 
 
 if __name__ == "__main__":

@@ -70,7 +70,7 @@ def fit_fusion(embedder: Any) -> dict[str, Any]:
     train = fusion_scores("retrieval-only", embedder)
     test = fusion_scores("labelled", embedder)
     grid = {(d, s): hit1(train, d, s) for d in DENSE_SHARES for s in SENTENCE_SHARES}
-    (d, s), best = max(grid.items(), key=lambda kv: (round(kv[1], 4), kv[0][0]))
+    (d, s), _ = max(grid.items(), key=lambda kv: (round(kv[1], 4), kv[0][0]))
     bonuses = {b: hit1(train, d, s, b) for b in TYPE_BONUSES}
     bonus = max(bonuses, key=lambda b: (round(bonuses[b], 4), -b))
     figures = {
@@ -83,7 +83,9 @@ def fit_fusion(embedder: Any) -> dict[str, Any]:
         "test_hit@1_dense_only_chunk": round(hit1(test, 1.0, 0.0), 4),
         "test_hit@1_bm25_only": round(hit1(test, 0.0, 0.0), 4),
         "test_hit@1_no_sentences": round(hit1(test, d, 0.0), 4),
-        "neighbours": {f"{dd}/{ss}": round(v, 4) for (dd, ss), v in grid.items() if abs(dd - d) <= 0.05 and abs(ss - s) <= 0.1},
+        "neighbours": {
+            f"{dd}/{ss}": round(v, 4) for (dd, ss), v in grid.items() if abs(dd - d) <= 0.05 and abs(ss - s) <= 0.1
+        },
     }
     print(f"fusion: dense share {d}, sentence share {s}, type bonus {bonus}: {figures}")
     return {"dense_share": d, "sentence_share": s, "type_bonus": bonus, "figures": figures}
@@ -100,7 +102,9 @@ def refusal_rows(embedder: Any, cross: int, ranking: Any) -> list[dict[str, Any]
     for name, paragraphs in articles.items():
         r = retriever(name, paragraphs, embedder)
         r.ranking, r.refusal = ranking, permissive
-        asked: list[tuple[Question, str]] = [(q, "unanswerable" if q.unanswerable else "answerable") for q in questions if q.article == name]
+        asked: list[tuple[Question, str]] = [
+            (q, "unanswerable" if q.unanswerable else "answerable") for q in questions if q.article == name
+        ]
         asked += [(q, "cross") for q in cross_questions(pool, name, cross)]
         for q, kind in asked:
             a = r.answer(q.text)
@@ -249,13 +253,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--speaker-boost", type=float, default=None, help="keep this speaker boost")
     parser.add_argument("--dry-run", action="store_true", help="print, write nothing")
     parser.add_argument("--chat-fr", type=float, default=0.05, help="false-refusal target on the news-chat sets")
-    parser.add_argument("--chat-weight", type=float, default=5.0, help="weight of a news-chat question against a SQuAD one")
+    parser.add_argument(
+        "--chat-weight", type=float, default=5.0, help="weight of a news-chat question against a SQuAD one"
+    )
     parser.add_argument("--keep-fusion", action="store_true", help="refit the refusal model only")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     embedder = SentenceTransformerEmbedder()
     old = json.loads((DATA / "ranking.json").read_text())
-    fusion = fit_fusion(embedder) if not args.keep_fusion else {k: old[k] for k in ("dense_share", "sentence_share", "type_bonus", "figures")}
+    fusion = (
+        fit_fusion(embedder)
+        if not args.keep_fusion
+        else {k: old[k] for k in ("dense_share", "sentence_share", "type_bonus", "figures")}
+    )
     boost = args.speaker_boost if args.speaker_boost is not None else old.get("speaker_boost", 0.1)
     ranking_data = {
         "version": int(old.get("version", 0)) + 1,
@@ -267,7 +277,11 @@ def main(argv: list[str] | None = None) -> None:
         "figures": fusion["figures"],
     }
     ranking = Ranking(
-        ranking_data["dense_share"], ranking_data["sentence_share"], boost, ranking_data["type_bonus"], ranking_data["version"]
+        ranking_data["dense_share"],
+        ranking_data["sentence_share"],
+        boost,
+        ranking_data["type_bonus"],
+        ranking_data["version"],
     )
     rows = refusal_rows(embedder, args.cross, ranking)
     refusal = fit_refusal(rows, chat_rows(embedder, ranking), args.fr, args.chat_weight, args.chat_fr)

@@ -49,9 +49,7 @@ def load(split: str) -> tuple[dict[str, list[str]], list[Question]]:
         for line in (DATA / f"{name}-questions.jsonl").read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
             known = row.get("unanswerable")
-            questions.append(
-                Question(row["id"], row["article"], row["question"], tuple(row["gold_paragraphs"]), known)
-            )
+            questions.append(Question(row["id"], row["article"], row["question"], tuple(row["gold_paragraphs"]), known))
     return articles, questions
 
 
@@ -244,6 +242,10 @@ def main(argv: list[str] | None = None) -> None:
     report = run(args.split, args.cross)
     for line in table(report):
         print(line)
-    out = ROOT / "bench" / "results" / f"squad-{args.split}.json"
+    from bench.__main__ import machine
+
+    report["machine"] = machine()
+    out = ROOT / "bench" / "reports" / f"squad-{args.split}-{time.strftime('%Y-%m-%d', time.gmtime())}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out}")

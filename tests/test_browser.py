@@ -107,3 +107,10 @@ def test_oversized_question_is_echoed_short(page):
     user, _ = _last_bubbles(page)
     assert "1,000,000 characters" in user.inner_text()
     assert len(user.inner_text()) < 2_000
+
+
+def test_the_evidence_sentence_is_marked_in_the_quote(page):
+    ask(page, "In which year did the country get full access to the global internet?", "1994")
+    mark = page.locator("#chat .message.bot blockquote mark, #chat [data-testid='bot'] blockquote mark").last
+    mark.wait_for(state="visible", timeout=30_000)
+    assert "1994" in mark.inner_text()

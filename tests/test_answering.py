@@ -1,0 +1,114 @@
+"""Answering with the real model: evidence sentences, questions about the article itself,
+follow-ups that only fill gaps, the fitted refusal, and the figures the README states."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa import Retriever, store
+from qa.answering import FEATURES, refusal_model
+from qa.evaluation import evaluate, read_questions
+from qa.retrieval import Ranking
+
+from .conftest import ARTICLES, ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+def test_hits_carry_their_evidence_sentences(retriever: Retriever):
+    for hit in retriever.search("In which year did the country get full access to the global internet?", k=3):
+        assert hit.evidence, hit
+        for (start, end), text in zip(hit.evidence, hit.evidence_text(), strict=True):
+            assert hit.start <= start < end <= hit.end
+            assert text and text in hit.text
+    top = retriever.search("In which year did the country get full access to the global internet?", k=1)[0]
+    assert "1994" in " ".join(top.evidence_text())
+    data = top.to_json()["evidence"]
+    assert data and {"start", "end", "text"} <= set(data[0])
+
+
+def test_the_answer_marks_its_evidence(tmp_path: Path, real_embedder):
+    store.build([ARTICLES / "river-cleanup.txt"], tmp_path / "index", embedder=real_embedder)
+    r = Retriever.load(tmp_path / "index", embedder=real_embedder)
+    answer = r.answer("How much will the city spend on the river cleanup?")
+    assert not answer.abstained
+    marked = [line for line in answer.markdown.splitlines() if "<mark>" in line]
+    assert marked and all(line.startswith("> ") for line in marked)
+    evidence = answer.hits[0].evidence_text()[0]
+    assert evidence.split()[0] in marked[0]
+
+
+def test_who_is_quoted_lists_every_speaker_with_a_role(retriever: Retriever):
+    for question in ("Who is quoted?", "Which people are quoted in the piece?", "Who spoke?"):
+        answer = retriever.answer(question)
+        assert not answer.abstained, question
+        assert {h.speaker for h in answer.hits} == {s.name for s in retriever.speakers}
+        for s in retriever.speakers:
+            assert s.name in answer.preface
+        assert [h.start for h in answer.hits] == sorted(h.start for h in answer.hits)
+
+
+def test_what_is_it_about_answers_from_the_lead(retriever: Retriever):
+    for question in ("What is the article about?", "What's this story about?"):
+        answer = retriever.answer(question)
+        assert not answer.abstained and answer.hits[0].paragraph == 1, question
+
+
+def test_a_self_contained_question_is_not_taken_over_by_history(retriever: Retriever):
+    alone = retriever.answer("When did Xiaomi begin its all-in-AI strategy?")
+    after = retriever.answer(
+        "When did Xiaomi begin its all-in-AI strategy?", history=["How many AI large models were created globally?"]
+    )
+    assert not after.abstained
+    assert [h.chunk_id for h in after.hits] == [h.chunk_id for h in alone.hits]
+
+
+def test_an_unresolvable_pronoun_is_refused(retriever: Retriever):
+    people = {s.gender for s in retriever.speakers if s.kind == "person"}
+    assert "she" not in people  # the bundled article quotes no woman
+    answer = retriever.answer("What did she say about it?", history=["Who is Lei Jun?"])
+    assert answer.abstained
+
+
+def test_a_named_speaker_leads_search_without_confining_it(retriever: Retriever):
+    name = retriever.speakers[0].name
+    own = len(retriever.speaker_chunks(name))
+    hits = retriever.search(f"What did {name} say?", k=own + 3)
+    assert [h.speaker for h in hits[:own]] == [name] * own
+    assert {h.speaker for h in hits[own:]} - {name}  # the rest of the article is still searched
+
+
+def test_fitted_parameters_are_versioned_data():
+    ranking = json.loads((ROOT / "qa" / "data" / "ranking.json").read_text())
+    refusal = json.loads((ROOT / "qa" / "data" / "refusal.json").read_text())
+    assert ranking["version"] >= 1 and refusal["version"] >= 1
+    assert 0 < ranking["dense_share"] < 1 and 0 <= ranking["sentence_share"] <= 1
+    assert tuple(refusal["features"]) == FEATURES and len(refusal["weights"]) == len(FEATURES)
+    assert "SQuAD" in ranking["fitted_on"] and "SQuAD" in refusal["fitted_on"]
+    model = refusal_model()
+    assert model.version == refusal["version"]
+    assert Ranking.bundled().version == ranking["version"]
+    assert 0 < model.threshold < 1
+
+
+def test_confidence_is_reported(retriever: Retriever):
+    answer = retriever.answer("What did the report say about the United States?")
+    assert answer.confidence is not None and 0 <= answer.confidence <= 1
+    assert np.isclose(answer.to_json()["confidence"], answer.confidence, atol=1e-4)
+
+
+# The figures the README states; a test fails below them.
+README_FIGURES = {
+    "eval/questions.jsonl": {"hit@1": 1.0, "recall@3": 1.0, "mrr@10": 1.0, "attribution": 1.0, "decisions": 1.0},
+}
+
+
+@pytest.mark.parametrize("path", sorted(README_FIGURES))
+def test_readme_figures_hold(retriever: Retriever, path: str):
+    metrics = evaluate(retriever, read_questions(ROOT / path)).metrics
+    for name, floor in README_FIGURES[path].items():
+        assert metrics[name] >= floor, (path, name, metrics)
