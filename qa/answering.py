@@ -19,6 +19,7 @@ import numpy as np
 
 from qa.attribution import Speaker
 from qa.lexical import terms, words
+from qa.lexicon import QUOTED_NOUNS
 from qa.question import (
     PRONOUNS,
     QUESTION_WORDS,
@@ -35,7 +36,7 @@ from qa.question import (
     speakers_named,
     things_asked,
     topic_words,
-    unknown_people,
+    unknown_names,
 )
 from qa.retrieval import Hit, Searcher
 
@@ -185,7 +186,7 @@ def decision_features(
         "covered_evidence": covered_evidence,
         "covered_article": 1.0 - len(missing) / len(topic) if topic else 1.0,
         "covered_things": 1.0 - len(things & set(missing)) / len(things) if things else 1.0,
-        "unknown_names": min(len(unknown_people(text, surface)), 2) / 2,
+        "unknown_names": float(bool(unknown_names(text, surface))),
         "focus_missing": float(focus_missing),
     }
 
@@ -263,11 +264,13 @@ def _speaker_list(question: str) -> bool:
     """ "Who spoke?", "Which people are quoted in the story?": a speech word with no topic after it,
     at most a short place phrase ("at the event")."""
     tokens = words(question)
-    if not tokens or tokens[0] not in ("who", "which", "whom"):
+    if not tokens or tokens[0] not in ("who", "which", "whom", "what"):
         return False
+    if tokens[0] != "what" and len(tokens) <= 4 and set(tokens) & QUOTED_NOUNS:
+        return True  # "Who are the speakers?"
     speech = ("spoke", "speak", "speaks", "speaking", "talked", "quoted", "cited", "interviewed", "featured")
     at = next((i for i, t in enumerate(tokens) if t in speech), None)
-    if at is None:
+    if at is None or tokens[0] == "what":
         return False
     rest = tokens[at + 1 :]
     return not rest or (rest[0] in ("at", "in", "during", "by", "for") and len(rest) <= 4)
@@ -407,7 +410,7 @@ def _plural_description(subject: str) -> bool:
 
 def _why(values: dict[str, float], missing: list[str], text: str, surface: set[str]) -> str:
     """The plainest true reason for a refusal, from what the model read."""
-    unknown = unknown_people(text, surface)
+    unknown = unknown_names(text, surface)
     if unknown:
         return f"the article never mentions {' '.join(unknown)}"
     if missing:

@@ -102,3 +102,15 @@ GROUPS = set(
     "police officials authorities analysts experts witnesses residents organizers organisers prosecutors "
     "investigators sources doctors scientists researchers economists observers diplomats lawmakers".split()
 )
+
+# nouns that name the kind of answer wanted, not a thing the article must mention: "which CITY
+# hosted it" is answered by a place name, "which ORGANISATION" by an organisation's name
+ANSWER_CATEGORIES = frozenset(
+    (
+        "city country province state region place town village county nation capital location "
+        "year date day month time century decade period "
+        "organisation organization company firm group institution agency body"
+    ).split()
+)
+# nouns for the people an article quotes: "Who are the SPEAKERS?"
+QUOTED_NOUNS = frozenset("speaker speakers source sources interviewee interviewees".split())

@@ -14,6 +14,7 @@ from qa.attribution import Speaker
 from qa.chunking import Chunk
 from qa.errors import BadQuestionError
 from qa.lexical import STOPWORDS, terms, words
+from qa.lexicon import ANSWER_CATEGORIES
 
 MAX_QUESTION_CHARS = 1000
 # refused on raw length, before any work: NFKC can grow a text 18-fold, so normalising
@@ -211,19 +212,6 @@ def asked_subject(question: str) -> str | None:
     return subject
 
 
-def unknown_people(question: str, vocabulary: set[str]) -> list[str]:
-    """Names of two or more capitalised words that the article never uses: "Jack Ma"."""
-    found = []
-    for match in re.finditer(r"(?<![\w-])[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*)+", question):
-        tokens = match.group(0).split()
-        if match.start() == 0 and tokens[0].lower() in STOPWORDS | set(QUESTION_RAW):
-            tokens = tokens[1:]
-        lowered = [t.lower().removesuffix("'s").removesuffix("\u2019s") for t in tokens]
-        if len(tokens) >= 2 and not any(t in vocabulary for t in lowered):
-            found.append(" ".join(tokens))
-    return found
-
-
 def topic_words(question: str, ignore: set[str]) -> dict[str, str]:
     """Content words of the question (surface form -> stem), minus question words and names used."""
     topic: dict[str, str] = {}
@@ -298,6 +286,8 @@ def focus_heads(question: str) -> tuple[str, ...]:
 
     found = []
     for token in doc:
+        if token.lemma_.lower() in ANSWER_CATEGORIES or token.lower_ in ANSWER_CATEGORIES:
+            continue
         lowered = token.lower_
         if lowered in _WH and token.dep_ == "det" and token.head.pos_ in ("NOUN", "PROPN"):
             found.append(head(token.head))
@@ -310,4 +300,21 @@ def focus_heads(question: str) -> tuple[str, ...]:
             found += [head(c) for c in token.head.children if c.dep_ == "nsubj" and c.pos_ in ("NOUN", "PROPN")]
         elif lowered == "about" and token.dep_ == "prep" and token.head.lemma_ in ("say", "tell", "think", "speak", "talk"):
             found += [head(c) for c in token.children if c.dep_ == "pobj" and c.pos_ in ("NOUN", "PROPN")]
-    return tuple(dict.fromkeys(w for t in found for w in words(t.text)))
+    return tuple(
+        dict.fromkeys(w for t in found if t.lower_ not in ANSWER_CATEGORIES for w in words(t.text))
+    )
+
+
+def unknown_names(question: str, vocabulary: set[str]) -> list[str]:
+    """Names in the question (runs of proper nouns, by the parse) of which the article uses no
+    word: "Tencent", "Jack Ma"."""
+    found: list[str] = []
+    run: list[str] = []
+    for token in [*parser()(question), None]:
+        if token is not None and token.pos_ == "PROPN" and token.text[:1].isupper():
+            run.append(token.text)
+            continue
+        if run and not any(w in vocabulary for part in run for w in words(part)):
+            found.append(" ".join(run))
+        run = []
+    return found
