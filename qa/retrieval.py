@@ -33,13 +33,17 @@ _MONTHS = "January|February|March|April|May|June|July|August|September|October|N
 _DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 # what a passage must hold to answer a question of each kind
 ANSWER_SHAPES = {
-    "when": re.compile(rf"\b(?:1\d{{3}}|20\d{{2}})s?\b|\b(?:{_MONTHS}|{_DAYS})\b|\bcenturies\b|\bcentury\b|\b(?:yester|to)day\b"),
+    "when": re.compile(
+        rf"\b(?:1\d{{3}}|20\d{{2}})s?\b|\b(?:{_MONTHS}|{_DAYS})\b|\bcenturies\b|\bcentury\b|\b(?:yester|to)day\b"
+    ),
     "number": re.compile(
         r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?"
         r"|millions?|billions?|trillions?|percent|half|quarter|third)\b",
         re.IGNORECASE,
     ),
-    "where": re.compile(r"\b(?:in|at|from|near|to|across|outside|inside)\s+(?:the\s+)?[A-Z][\w-]+|\b[A-Z][\w]+-based\b"),
+    "where": re.compile(
+        r"\b(?:in|at|from|near|to|across|outside|inside)\s+(?:the\s+)?[A-Z][\w-]+|\b[A-Z][\w]+-based\b"
+    ),
 }
 
 
@@ -77,7 +81,7 @@ class Hit:
     dense: float  # cosine similarity between question and passage
     lexical: float  # BM25 score
     quotes: tuple[str, ...] = ()
-    evidence: tuple[tuple[int, int], ...] = ()  # source offsets of the sentences that answer best
+    evidence: tuple[tuple[int, int], ...] = ()  # source offsets of the sentences that answer best, best first
     evidence_score: float = 0.0  # cosine of the best of them with the question
 
     def evidence_text(self) -> list[str]:
@@ -95,7 +99,9 @@ class Hit:
             "start": self.start,
             "end": self.end,
             "quotes": list(self.quotes),
-            "evidence": [{"start": s, "end": e, "text": t} for (s, e), t in zip(self.evidence, self.evidence_text(), strict=True)],
+            "evidence": [
+                {"start": s, "end": e, "text": t} for (s, e), t in zip(self.evidence, self.evidence_text(), strict=True)
+            ],
         }
 
 
@@ -282,7 +288,7 @@ class Searcher:
         rows = slice(int(self._first[chunk]), int(self._stop[chunk]))
         sims = self._sentence_matrix[rows] @ vector[0]
         picked = [i for i in np.argsort(-sims).tolist() if sims[i] >= best - EVIDENCE_MARGIN][:_EVIDENCE_MAX]
-        spans = self._sentences[rows][sorted(picked), 1:]
+        spans = self._sentences[rows][picked, 1:]  # best first
         return tuple((int(s), int(e)) for s, e in spans)
 
     def hit(self, chunk_id: int) -> Hit:

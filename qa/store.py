@@ -43,7 +43,15 @@ INDEX_ENV = "QA_INDEX"
 BUNDLED = "bundled:"  # how the manifest names the article shipped inside the package
 EXACT_LIMIT = 50_000  # above this many chunks the vector index is HNSW instead of exact
 HNSW_EF_SEARCH = 512  # recall@10 0.93 at 128 on 100k chunks; a query still takes well under 1 ms
-_FILES = ("chunks.jsonl", "speakers.json", "vectors.faiss", "sentences.json", "sentences.faiss", "words.json", "words.npy")
+_FILES = (
+    "chunks.jsonl",
+    "speakers.json",
+    "vectors.faiss",
+    "sentences.json",
+    "sentences.faiss",
+    "words.json",
+    "words.npy",
+)
 MAX_WORDS = 20_000  # vocabulary words kept with vectors, most frequent first
 _BM25_DIR = "bm25"
 
@@ -174,7 +182,9 @@ def build(
     vectors = embedder.encode([embedding_text(c) for c in chunks], progress=progress)
     sentences = sentence_rows(chunks)
     by_id = {c.id: c for c in chunks}
-    sentence_texts = [by_id[cid].text[start - by_id[cid].start : end - by_id[cid].start] for cid, start, end in sentences]
+    sentence_texts = [
+        by_id[cid].text[start - by_id[cid].start : end - by_id[cid].start] for cid, start, end in sentences
+    ]
     sentence_vectors = embedder.encode(sentence_texts, progress=progress)
     vocabulary = content_words(c.text for c in chunks)
     word_vectors = embedder.encode(vocabulary, batch_size=256) if vocabulary else np.zeros((0, vectors.shape[1]))
