@@ -4,17 +4,16 @@ follow-ups that only fill gaps, the fitted refusal, and the figures the README s
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from qa import Retriever, store
+from qa import Retriever
 from qa.answering import FEATURES, refusal_model
 from qa.evaluation import evaluate, read_questions
 from qa.retrieval import Ranking
 
-from .conftest import ARTICLES, ROOT
+from .conftest import ROOT
 
 pytestmark = pytest.mark.e2e
 
