@@ -114,3 +114,29 @@ def test_readme_figures_hold(retriever: Retriever, path: str):
     metrics = evaluate(retriever, read_questions(ROOT / path)).metrics
     for name, floor in README_FIGURES[path].items():
         assert metrics[name] >= floor, (path, name, metrics)
+
+
+def test_readme_squad_figures_are_the_committed_run():
+    """The SQuAD table in the README is the committed benchmark report, not numbers typed in."""
+    report = json.loads(sorted((ROOT / "bench" / "reports").glob("squad-all-*.json"))[-1].read_text())
+    readme = (ROOT / "README.md").read_text()
+    now = report["systems"]["project search()"], report["systems"]["project answer()"]
+    row = next(line for line in readme.splitlines() if line.startswith("| **now: `search()`"))
+    cells = [c.strip("* ") for c in row.split("|")[2:-1]]
+    wanted = [now[0]["search_hit@1"], now[0]["search_r@3"], now[1]["answer_hit@1"], now[1]["false_refusals"]]
+    wanted += [now[1]["unanswerable_refused"], now[1]["cross_article_refused"]]
+    assert [float(c) for c in cells] == wanted
+    bm25 = report["systems"]["bm25s"]
+    assert now[0]["search_hit@1"] >= bm25["search_hit@1"] + 0.03
+    assert now[1]["answer_hit@1"] >= bm25["answer_hit@1"]
+    assert now[1]["false_refusals"] <= 0.05 and now[1]["cross_article_refused"] >= 0.95
+
+
+def test_readme_performance_figures_are_the_committed_run():
+    report = json.loads(sorted((ROOT / "bench" / "reports").glob("bench-*.json"))[-1].read_text())
+    readme = (ROOT / "README.md").read_text()
+    assert report["machine"]["date"] in readme and report["machine"]["cpu"] in readme
+    for key in ("search_p50_ms", "search_p95_ms", "answer_p50_ms", "answer_p95_ms", "app_first_answer_s"):
+        assert f"{report[key]}" in readme, key
+    assert report["search_over_encode"] <= 1.3 and report["answer_p95_ms"] < 50
+    assert report["load_answered"] == report["load_requests"] == report["load_correct"]
