@@ -118,6 +118,7 @@ def refusal_rows(embedder: Any, cross: int, ranking: Any) -> list[dict[str, Any]
 CHAT_SETS = {  # reader-written questions about news articles: the chat's own kind of question
     "eval/natural-dev.jsonl": None,  # the bundled article
     "eval/natural-dev-2.jsonl": None,
+    "eval/natural-dev-3.jsonl": None,
     "tests/questions/wuzhen-heldout.jsonl": None,
     "tests/questions/river-cleanup.jsonl": "tests/articles/river-cleanup.txt",
     "tests/questions/warehouse-robots.jsonl": "tests/articles/warehouse-robots.txt",

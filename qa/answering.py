@@ -19,7 +19,7 @@ import numpy as np
 
 from qa.attribution import Speaker
 from qa.lexical import terms, words
-from qa.lexicon import QUOTED_NOUNS
+from qa.lexicon import PEOPLE_NOUNS, QUOTED_NOUNS
 from qa.question import (
     PRONOUNS,
     QUESTION_WORDS,
@@ -265,20 +265,21 @@ def _carried(question: str, named: list[Speaker], context: _Context, retriever: 
     return [], False
 
 
-def _speaker_list(question: str) -> bool:
-    """ "Who spoke?", "Which people are quoted in the story?": a speech word with no topic after it,
-    at most a short place phrase ("at the event")."""
+def _speaker_list(question: str, named: bool) -> bool:
+    """ "Who spoke?", "Who gave their views?", "Which people are quoted in the story?": a question
+    for people that asks about nothing but speaking (at most a short place phrase, "at the event")."""
     tokens = words(question)
-    if not tokens or tokens[0] not in ("who", "which", "whom", "what"):
+    if named or not tokens or tokens[0] not in ("who", "whom", "which"):
         return False
-    if tokens[0] != "what" and len(tokens) <= 4 and set(tokens) & QUOTED_NOUNS:
+    if tokens[0] == "which" and (len(tokens) < 2 or tokens[1] not in PEOPLE_NOUNS):
+        return False  # "Which report is cited?" asks for a thing
+    if len(tokens) <= 4 and set(tokens) & QUOTED_NOUNS:
         return True  # "Who are the speakers?"
-    speech = ("spoke", "speak", "speaks", "speaking", "talked", "quoted", "cited", "interviewed", "featured")
-    at = next((i for i, t in enumerate(tokens) if t in speech), None)
-    if at is None or tokens[0] == "what":
-        return False
-    rest = tokens[at + 1 :]
-    return not rest or (rest[0] in ("at", "in", "during", "by", "for") and len(rest) <= 4)
+    at = next((i for i, t in enumerate(tokens) if i and t in ("at", "in", "during")), len(tokens))
+    if len(tokens) - at > 5:
+        at = len(tokens)  # a long phrase after "in" is a topic, not a place
+    rest = set(topic_words(" ".join(tokens[:at]), set()).values()) - set(terms(" ".join(PEOPLE_NOUNS)))
+    return not rest
 
 
 _ABOUT = frozenset(terms("article story text piece report news main point gist topic subject summary summarize"))
@@ -292,7 +293,7 @@ def _about_article(question: str) -> bool:
 
 def _answer(retriever: Searcher, text: str, context: _Context, *, k: int, speaker: str | None) -> Answer:
     """The answer to a cleaned question, given what the conversation so far has shown."""
-    if not speaker and _speaker_list(text):
+    if not speaker and _speaker_list(text, bool(speakers_named(text, retriever.speaker_index))):
         return _list_speakers(retriever, text)
     if not speaker and _about_article(text):
         return _lead(retriever, text, k)

@@ -106,6 +106,14 @@ def embedding_text(chunk: Chunk) -> str:
     return chunk.text
 
 
+def lexical_text(chunk: Chunk) -> str:
+    """What BM25 indexes: the words, and who says them. A passage that says "the company" is
+    still found by the company's name when its speaker's role names it."""
+    if chunk.speaker is None:
+        return chunk.text
+    return " ".join(filter(None, [chunk.text, chunk.speaker, chunk.role]))
+
+
 def sentence_rows(chunks: list[Chunk]) -> list[list[int]]:
     """Every chunk's sentences as [chunk id, start, end] in source offsets, in chunk order."""
     rows: list[list[int]] = []

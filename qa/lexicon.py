@@ -114,3 +114,7 @@ ANSWER_CATEGORIES = frozenset(
 )
 # nouns for the people an article quotes: "Who are the SPEAKERS?"
 QUOTED_NOUNS = frozenset("speaker speakers source sources interviewee interviewees".split())
+# nouns for people in general: "Which PEOPLE are quoted?"
+PEOPLE_NOUNS = frozenset(
+    "people persons person speakers speaker experts executives leaders officials participants insiders".split()
+)

@@ -31,7 +31,15 @@ import numpy as np
 from qa import article as articles
 from qa.attribution import SETTINGS_VERSION as ATTRIBUTION_VERSION
 from qa.attribution import Speaker, attribute
-from qa.chunking import Chunk, ChunkSettings, embedding_text, embedding_text_kind, make_chunks, sentence_rows
+from qa.chunking import (
+    Chunk,
+    ChunkSettings,
+    embedding_text,
+    embedding_text_kind,
+    lexical_text,
+    make_chunks,
+    sentence_rows,
+)
 from qa.embedding import Embedder
 from qa.errors import IndexCorruptError, IndexMissingError, IndexWriteError, SourceError
 from qa.lexical import STOPWORDS, Lexical, words
@@ -100,7 +108,12 @@ def settings() -> dict[str, Any]:
     return {
         "chunking": ChunkSettings().to_json(),
         "attribution": {"method": "rules", "version": ATTRIBUTION_VERSION},
-        "lexical": {"method": "bm25", "library": "bm25s", "tokenizer": "words-hyphen-parts-stopwords-snowball"},
+        "lexical": {
+            "method": "bm25",
+            "library": "bm25s",
+            "tokenizer": "words-hyphen-parts-stopwords-snowball",
+            "fields": "text-speaker-role",
+        },
         "embedding_text": embedding_text_kind(),
         "evidence": "sentences",
         "normalized": True,
@@ -213,7 +226,7 @@ def build(
         faiss.write_index(_vector_index(vectors), str(folder / "vectors.faiss"))
         (folder / "sentences.json").write_text(json.dumps(sentences), encoding="utf-8")
         faiss.write_index(_vector_index(sentence_vectors), str(folder / "sentences.faiss"))
-        Lexical.build([c.text for c in chunks]).save(folder / _BM25_DIR)
+        Lexical.build([lexical_text(c) for c in chunks]).save(folder / _BM25_DIR)
         (folder / "words.json").write_text(json.dumps(vocabulary, ensure_ascii=False), encoding="utf-8")
         np.save(folder / "words.npy", word_vectors.astype(np.float16), allow_pickle=False)
         manifest["build_seconds"] = round(time.perf_counter() - started, 3)
