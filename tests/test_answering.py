@@ -102,10 +102,11 @@ def test_confidence_is_reported(retriever: Retriever):
 # The figures the README states; a test fails below them.
 README_FIGURES = {
     "eval/questions.jsonl": {"hit@1": 1.0, "recall@3": 1.0, "mrr@10": 1.0, "attribution": 1.0, "decisions": 1.0},
-    "eval/natural-dev-3.jsonl": {"hit@1": 0.705, "recall@3": 0.823, "attribution": 0.812, "decisions": 0.704},
-    "eval/natural-dev.jsonl": {"hit@1": 0.771, "recall@3": 0.914, "attribution": 0.812, "decisions": 0.800},
+    "eval/natural-test-2.jsonl": {"hit@1": 0.875, "recall@3": 0.968, "attribution": 0.933, "decisions": 0.875},
+    "eval/natural-dev-3.jsonl": {"hit@1": 0.794, "recall@3": 0.882, "attribution": 0.843, "decisions": 0.772},
     "eval/natural-dev-2.jsonl": {"hit@1": 0.914, "recall@3": 1.0, "attribution": 0.968, "decisions": 0.909},
-    "tests/questions/wuzhen-heldout.jsonl": {"hit@1": 0.941, "recall@3": 1.0, "attribution": 1.0, "decisions": 0.954},
+    "eval/natural-dev.jsonl": {"hit@1": 0.857, "recall@3": 0.942, "attribution": 0.875, "decisions": 0.888},
+    "tests/questions/wuzhen-heldout.jsonl": {"hit@1": 1.0, "recall@3": 1.0, "attribution": 1.0, "decisions": 1.0},
 }
 
 
