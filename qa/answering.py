@@ -293,12 +293,12 @@ def _about_article(question: str) -> bool:
 
 def _answer(retriever: Searcher, text: str, context: _Context, *, k: int, speaker: str | None) -> Answer:
     """The answer to a cleaned question, given what the conversation so far has shown."""
-    if not speaker and _speaker_list(text, bool(speakers_named(text, retriever.speaker_index))):
+    index = retriever.speaker_index
+    named = [s for s in retriever.speakers if s.name == speaker] if speaker else speakers_named(text, index)
+    if not speaker and _speaker_list(text, bool(named)):
         return _list_speakers(retriever, text)
     if not speaker and _about_article(text):
         return _lead(retriever, text, k)
-    index = retriever.speaker_index
-    named = [s for s in retriever.speakers if s.name == speaker] if speaker else speakers_named(text, index)
     subject = None if named else asked_subject(text)
     if subject:
         loose = speaker_scores(subject, index, loose=True)
@@ -438,16 +438,7 @@ def _list_speakers(retriever: Searcher, text: str) -> Answer:
         return _abstain(text, "the article quotes no one; it is all narration", None)
     intros.sort(key=lambda h: (h.doc, h.start))
     people = "; ".join(f"**{as_text(h.speaker or '')}**" + (f", {as_text(h.role)}" if h.role else "") for h in intros)
-    preface = f"The article quotes {len(intros)}: {people}."
-    return Answer(
-        question=text,
-        hits=tuple(intros),
-        abstained=False,
-        markdown="\n\n".join([preface, render(intros, marked=False)]),
-        preface=preface,
-        ranked=tuple(intros),
-        marked=False,
-    )
+    return _passages(text, f"The article quotes {len(intros)}: {people}.", intros)
 
 
 def _lead(retriever: Searcher, text: str, k: int) -> Answer:
@@ -457,14 +448,18 @@ def _lead(retriever: Searcher, text: str, k: int) -> Answer:
         if chunk.doc not in firsts:
             firsts[chunk.doc] = retriever.hit(chunk.id)
     leads = list(firsts.values())[:k]
-    preface = "The article opens with:" if len(leads) == 1 else "The articles open with:"
+    return _passages(text, "The article opens with:" if len(leads) == 1 else "The articles open with:", leads)
+
+
+def _passages(text: str, preface: str, hits: list[Hit]) -> Answer:
+    """An answer made of passages chosen by their place in the article, not by the question."""
     return Answer(
         question=text,
-        hits=tuple(leads),
+        hits=tuple(hits),
         abstained=False,
-        markdown="\n\n".join([preface, render(leads, marked=False)]),
+        markdown="\n\n".join([preface, render(hits, marked=False)]),
         preface=preface,
-        ranked=tuple(leads),
+        ranked=tuple(hits),
         marked=False,
     )
 

@@ -268,12 +268,7 @@ def _write_json(path: Path, data: Any) -> None:
 
 def _fsync_tree(folder: Path) -> None:
     for path in [*folder.rglob("*"), folder]:
-        with contextlib.suppress(OSError):
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        _fsync(path)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -321,7 +316,7 @@ def write_atomic(target: Path, write: Callable[[Path], None], *, checkpoint: Che
                 tmp = old
         else:
             os.rename(tmp, target)
-        _fsync_dir(parent)
+        _fsync(parent)
         step("committed")
         remove_tree(tmp)  # the previous index, if there was one
         step("cleaned")
@@ -341,9 +336,10 @@ _OLD = ".old-"
 SWEEP_AGE = 60.0  # seconds; a temporary folder younger than this may still be in the making
 
 
-def _fsync_dir(folder: Path) -> None:
+def _fsync(path: Path) -> None:
+    """Flush a file, or a folder's entries, to disk; a failure to sync is not a failure to write."""
     with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:
@@ -414,7 +410,7 @@ def recover(target: Path, *, checkpoint: Checkpoint | None = None) -> None:
             if checkpoint:
                 checkpoint("recovering")
             os.rename(old, target)
-            _fsync_dir(target.parent)
+            _fsync(target.parent)
             log.warning("restored the previous index from %s", old)
             return
 

@@ -356,7 +356,7 @@ def test_kill_during_recovery_still_recovers(fake_index: Path):
 
 def test_commit_syncs_the_parent_folder(tmp_path: Path, fake: FakeEmbedder, monkeypatch):
     synced: list[Path] = []
-    monkeypatch.setattr(store, "_fsync_dir", lambda folder: synced.append(Path(folder)))
+    monkeypatch.setattr(store, "_fsync", lambda folder: synced.append(Path(folder)))
     store.build([ARTICLES / "river-cleanup.txt"], tmp_path / "index", embedder=fake)
     assert tmp_path.resolve() in synced
 
