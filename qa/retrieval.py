@@ -215,7 +215,6 @@ class Searcher:
         limit: int = 50,
         boost: Sequence[str] = (),
         kind: str | None = None,
-        lexical_query: str | None = None,
         boost_weight: float | None = None,
     ) -> list[Hit]:
         """The best `limit` chunks: dense (best sentence and whole chunk) fused with BM25.
@@ -225,11 +224,10 @@ class Searcher:
             boost: speakers whose statements get the fitted speaker boost.
             kind: what the question asks for ("when", "number", "where"); passages that hold
                 one get the fitted bonus.
-            lexical_query: what BM25 looks for, when not the whole question.
             boost_weight: the boost for `boost` speakers; the fitted one when None.
         """
         vector = self.encode(question) if vector is None else vector
-        lexical = self.index.lexical.scores(question if lexical_query is None else lexical_query)
+        lexical = self.index.lexical.scores(question)
         candidates = self._candidates(vector, lexical, restrict)
         if len(candidates) == 0:
             return []
