@@ -204,10 +204,9 @@ _SELF = frozenset(terms("article story text piece author writer journalist paper
 
 def asked_subject(question: str) -> str | None:
     """Who the question asks about in "What did SUBJECT say ...", unless it is a pronoun."""
-    m = _ASKED.search(question)
-    if not m:
+    subject = says(question)
+    if subject is None:
         return None
-    subject = m.group("subject").strip()
     bare = re.sub(r"^(?:the|a|an)\s+", "", subject, flags=re.IGNORECASE)
     if bare.lower() in PRONOUNS or not terms(bare) or set(terms(bare)) <= _SELF:
         return None
@@ -239,11 +238,16 @@ def parser() -> Any:
 
 
 @lru_cache(maxsize=4096)
+def parse(question: str) -> Any:
+    """The question's spaCy parse, made once for every reader of it below."""
+    return parser()(question)
+
+
 def things_asked(question: str) -> frozenset[str]:
     """The question's nouns, names and numbers (lower case): what it is about, as opposed to
     the verbs around them, which an article may well phrase otherwise."""
     found = set()
-    for token in parser()(question):
+    for token in parse(question):
         if token.pos_ in _NOUNISH or (token.pos_ == "ADJ" and token.text[:1].isupper()):
             found.update(words(token.text))
     return frozenset(found)
@@ -268,13 +272,12 @@ _WH = frozenset({"what", "which", "whose"})
 _GENERIC_NOUNS = frozenset({"kind", "type", "sort", "form", "part", "way", "lot", "number", "amount"})
 
 
-@lru_cache(maxsize=4096)
 def focus_heads(question: str) -> tuple[str, ...]:
     """The word naming what a question asks for, read from its parse (lower case):
     "what CHIPS ...", "how many PEOPLE ...", "what is the POPULATION of ...",
     "what did they say about SAFETY", "how much did it EARN". Empty when the question
     asks for no particular thing (yes/no questions, "what did X say")."""
-    doc = parser()(question)
+    doc = parse(question)
 
     def head(token: Any) -> Any:
         # "what kind of data": the thing is after "of"
@@ -314,7 +317,7 @@ def unknown_names(question: str, vocabulary: set[str]) -> list[str]:
     word: "Tencent", "Jack Ma"."""
     found: list[str] = []
     run: list[str] = []
-    for token in [*parser()(question), None]:
+    for token in [*parse(question), None]:
         if token is not None and token.pos_ == "PROPN" and token.text[:1].isupper():
             run.append(token.text)
             continue

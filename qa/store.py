@@ -62,6 +62,10 @@ _FILES = (
 )
 MAX_WORDS = 20_000  # vocabulary words kept with vectors, most frequent first
 _BM25_DIR = "bm25"
+Checkpoint = Callable[[str], None]  # called with the name of each step of a build's swap
+_TMP = ".tmp-"
+_OLD = ".old-"
+SWEEP_AGE = 60.0  # seconds; a temporary folder younger than this may still be in the making
 
 
 def default_index_dir() -> Path:
@@ -194,9 +198,8 @@ def build(
         raise SourceError("the sources hold no text to index")
     vectors = embedder.encode([embedding_text(c) for c in chunks], progress=progress)
     sentences = sentence_rows(chunks)
-    by_id = {c.id: c for c in chunks}
     sentence_texts = [
-        by_id[cid].text[start - by_id[cid].start : end - by_id[cid].start] for cid, start, end in sentences
+        chunks[cid].text[start - chunks[cid].start : end - chunks[cid].start] for cid, start, end in sentences
     ]
     sentence_vectors = embedder.encode(sentence_texts, progress=progress)
     vocabulary = content_words(c.text for c in chunks)
@@ -328,12 +331,6 @@ def write_atomic(target: Path, write: Callable[[Path], None], *, checkpoint: Che
         raise
     finally:
         os.close(lock)
-
-
-Checkpoint = Callable[[str], None]
-_TMP = ".tmp-"
-_OLD = ".old-"
-SWEEP_AGE = 60.0  # seconds; a temporary folder younger than this may still be in the making
 
 
 def _fsync(path: Path) -> None:

@@ -70,3 +70,25 @@ def retriever(real_embedder):
     from qa import Retriever
 
     return Retriever.load(embedder=real_embedder)
+
+
+@pytest.fixture
+def read_only_index(fake_index: Path, tmp_path: Path, monkeypatch) -> Path:
+    """fake_index as if its folder could not be written; private rebuilds land under tmp_path."""
+    import tempfile
+
+    from qa import store
+    from qa.errors import IndexWriteError
+
+    real = store.write_atomic
+
+    def refuse(target, write, **kw):
+        if Path(target) == fake_index:
+            raise IndexWriteError(f"cannot write the index to {target}: Read-only file system")
+        return real(target, write, **kw)
+
+    monkeypatch.setattr(store, "write_atomic", refuse)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(cache))
+    return fake_index

@@ -260,17 +260,8 @@ def test_sweep_spares_a_folder_a_live_build_holds(tmp_path: Path):
     assert store.sweep(tmp_path / "index") == [held]
 
 
-def test_read_only_rebuilds_reuse_one_cache_folder(fake_index: Path, monkeypatch):
-    from qa.errors import IndexWriteError
-
-    real = store.write_atomic
-
-    def read_only(target, write, **kw):
-        if Path(target) == fake_index:
-            raise IndexWriteError(f"cannot write the index to {target}: Read-only file system")
-        return real(target, write, **kw)
-
-    monkeypatch.setattr(store, "write_atomic", read_only)
+def test_read_only_rebuilds_reuse_one_cache_folder(read_only_index: Path):
+    fake_index = read_only_index
     first = Retriever.load(fake_index, embedder=FakeEmbedder(model_id="newer-fake")).index.folder
     built_at = _manifest(first)["built_at"], (first / "manifest.json").stat().st_mtime_ns
     second = Retriever.load(fake_index, embedder=FakeEmbedder(model_id="newer-fake")).index.folder

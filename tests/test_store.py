@@ -117,17 +117,8 @@ def test_rebuild_replaces_contents_in_one_step(fake_index: Path, fake: FakeEmbed
     assert [p.name for p in fake_index.parent.iterdir()] == ["index"]
 
 
-def test_unwritable_stale_index_is_rebuilt_privately(fake_index: Path, monkeypatch, caplog):
-    from qa.errors import IndexWriteError
-
-    real = store.write_atomic
-
-    def read_only(target, write, **kw):
-        if Path(target) == fake_index:
-            raise IndexWriteError(f"cannot write the index to {target}: Read-only file system")
-        return real(target, write, **kw)
-
-    monkeypatch.setattr(store, "write_atomic", read_only)
+def test_unwritable_stale_index_is_rebuilt_privately(read_only_index: Path, caplog):
+    fake_index = read_only_index
     before = (fake_index / "manifest.json").read_text()
     with caplog.at_level("WARNING"):
         retriever = Retriever.load(fake_index, embedder=FakeEmbedder(model_id="newer-fake"))
