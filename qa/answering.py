@@ -92,9 +92,12 @@ class Answer:
 class Retriever(Searcher):
     """Search an index of attributed chunks; answer questions with the article's own words."""
 
-    def __init__(self, *args: Any, refusal: Refusal | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, refusal: Refusal | None = None, exact: bool = False, **kwargs: Any) -> None:
+        """`exact`: always read every refusal feature, parse included (for fitting the model);
+        otherwise the question is parsed only when the parse could change the decision."""
         super().__init__(*args, **kwargs)
         self.refusal = refusal or refusal_model()
+        self.exact = exact
 
     def answer(
         self,
@@ -133,8 +136,20 @@ class Refusal:
     version: int
 
     def probability(self, values: dict[str, float]) -> float:
-        z = self.bias + sum(w * values[name] for name, w in zip(self.features, self.weights, strict=True))
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+        return _sigmoid(self.bias + sum(w * values[name] for name, w in zip(self.features, self.weights, strict=True)))
+
+    def bounds(self, values: dict[str, float], free: dict[str, tuple[float, float]]) -> tuple[float, float]:
+        """The lowest and highest probability over every value the `free` features may take
+        (each within its range); the others are as given."""
+        low = high = self.bias
+        for name, w in zip(self.features, self.weights, strict=True):
+            a, b = (w * free[name][0], w * free[name][1]) if name in free else (w * values[name],) * 2
+            low, high = low + min(a, b), high + max(a, b)
+        return _sigmoid(low), _sigmoid(high)
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
 @lru_cache(maxsize=1)
@@ -162,24 +177,25 @@ FEATURES = (
 )
 
 
+PARSED = ("covered_things", "unknown_names", "focus_missing")  # the features read from a parse
+
+
 def decision_features(
     retriever: Searcher,
     text: str,
     ranked: Sequence[Hit],
     topic: dict[str, str],
     missing: list[str],
-    focus_missing: bool,
 ) -> dict[str, float]:
-    """What the refusal model reads: how close the best evidence is, and how much of the
-    question the best passage and the whole article cover.
+    """What the refusal model reads, but for the PARSED features: how close the best evidence
+    is, and how much of the question the best passage and the whole article cover.
 
     `topic` is every content word of the question (names of speakers included) and `missing`
     those the article neither uses nor paraphrases."""
-    surface, chunk_terms = _vocabulary(retriever)
+    _surface, chunk_terms = _vocabulary(retriever)
     top = ranked[0] if ranked else None
     second = max((h.evidence_score for h in ranked[1:]), default=0.0)
     stems = set(topic.values())
-    things = things_asked(text) & set(topic)
     covered_top = len(stems & chunk_terms[top.chunk_id]) / len(stems) if top and stems else 1.0
     evidence_terms = set(terms(" ".join(top.evidence_text()))) if top else set()
     covered_evidence = len(stems & evidence_terms) / len(stems) if top and stems else 1.0
@@ -190,10 +206,50 @@ def decision_features(
         "covered_top": covered_top,
         "covered_evidence": covered_evidence,
         "covered_article": 1.0 - len(missing) / len(topic) if topic else 1.0,
+    }
+
+
+def parsed_features(retriever: Searcher, text: str, topic: dict[str, str], missing: list[str]) -> dict[str, float]:
+    """The refusal features read from the question's parse: which of its nouns the article
+    lacks, whether it names someone the article never mentions, whether what it asks for
+    (its focus noun) is missing."""
+    surface, _ = _vocabulary(retriever)
+    things = things_asked(text) & set(topic)
+    return {
         "covered_things": 1.0 - len(things & set(missing)) / len(things) if things else 1.0,
         "unknown_names": float(bool(unknown_names(text, surface))),
-        "focus_missing": float(focus_missing),
+        "focus_missing": float(any(w in missing for w in focus_heads(text))),
     }
+
+
+def parse_ranges(missing: list[str]) -> dict[str, tuple[float, float]]:
+    """The values the PARSED features can take before the parse is read: with nothing
+    missing, every noun and the focus are covered; only an unknown name is open."""
+    if not missing:
+        return {"covered_things": (1.0, 1.0), "unknown_names": (0.0, 1.0), "focus_missing": (0.0, 0.0)}
+    return {name: (0.0, 1.0) for name in PARSED}
+
+
+def decide(
+    model: Refusal,
+    values: dict[str, float],
+    parse: Callable[[], dict[str, float]],
+    *,
+    free: dict[str, tuple[float, float]],
+    exact: bool,
+) -> tuple[bool, float, dict[str, float]]:
+    """Answer or refuse: (answers, confidence, features). The parse is read only when its
+    features could turn the decision (or when `exact`); unread, the confidence is the lowest
+    the model could give, and the parsed features are absent from the returned values."""
+    if not exact:
+        low, high = model.bounds(values, free)
+        if low >= model.threshold:
+            return True, low, values
+        if high < model.threshold:
+            return False, high, values
+    values = {**values, **parse()}
+    confidence = model.probability(values)
+    return confidence >= model.threshold, confidence, values
 
 
 # ---------------------------------------------------------------- the answer
@@ -334,7 +390,6 @@ def _answer(retriever: Searcher, text: str, context: _Context, *, k: int, speake
     unmatched = [w for w, stem in everything.items() if stem not in covered]
     vectors = retriever.encode_many([query, *unmatched])
     missing = _still_missing(retriever, unmatched, vectors[1:], covered if restrict is not None else None)
-    focus_missing = any(w in missing for w in focus_heads(text))
 
     boost = [s.name for s in focus] if focus and restrict is None else []
     ranked = [
@@ -359,13 +414,19 @@ def _answer(retriever: Searcher, text: str, context: _Context, *, k: int, speake
     if not ranked:
         return _abstain(text, "no passage of the article matches", focus_name)
 
-    confidence, values = None, {}
+    confidence: float | None = None
+    values: dict[str, float] = {}
     if topic or not focus:
-        values = decision_features(retriever, text, ranked, everything, missing, focus_missing)
         model: Refusal = getattr(retriever, "refusal", None) or refusal_model()
-        confidence = model.probability(values)
-        if confidence < model.threshold:
-            answer = _abstain(text, _why(values, missing, text, surface), focus_name, confidence)
+        answers, confidence, values = decide(
+            model,
+            decision_features(retriever, text, ranked, everything, missing),
+            lambda: parsed_features(retriever, text, everything, missing),
+            free=parse_ranges(missing),
+            exact=getattr(retriever, "exact", True),
+        )
+        if not answers:
+            answer = _abstain(text, _why(missing, text, surface), focus_name, confidence)
             return replace(answer, features=values)
 
     if focus and not topic:
@@ -414,7 +475,7 @@ def _plural_description(subject: str) -> bool:
     return last.islower() and last.endswith("s") and not last.endswith("ss")
 
 
-def _why(values: dict[str, float], missing: list[str], text: str, surface: set[str]) -> str:
+def _why(missing: list[str], text: str, surface: set[str]) -> str:
     """The plainest true reason for a refusal, from what the model read."""
     unknown = unknown_names(text, surface)
     if unknown:

@@ -27,10 +27,12 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--model", metavar="NAME_OR_PATH", help="embedding model (default: $QA_MODEL or the bundled one)"
     )
+    build.add_argument("--int8", action="store_true", help="also export an int8 query encoder")
 
     check = sub.add_parser("check", help="check the index against its sources; rebuild it if stale or missing")
     check.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or index/)")
     check.add_argument("--model", metavar="NAME_OR_PATH", help="embedding model the index must use")
+    check.add_argument("--int8", action="store_true", help="also export an int8 query encoder")
 
     ask = sub.add_parser("ask", help="ask the article a question")
     ask.add_argument("question")
@@ -67,12 +69,18 @@ def _parser() -> argparse.ArgumentParser:
 def _index_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or index/)")
     parser.add_argument("--model", metavar="NAME_OR_PATH", help="embedding model (default: the index's)")
+    parser.add_argument(
+        "--encoder",
+        choices=["fp32", "int8", "torch"],
+        help="how questions are encoded: the index's ONNX encoder (fp32, the default, or int8) "
+        "or sentence-transformers (torch); default: $QA_ENCODER or fp32",
+    )
 
 
 def _retriever(args: argparse.Namespace) -> Any:
     from qa.answering import Retriever
 
-    return Retriever.load(args.index, model=args.model)
+    return Retriever.load(args.index, model=args.model, encoder=args.encoder)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -80,7 +88,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from qa.embedding import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder(args.model)
-    manifest = store.build(args.source, args.index, embedder=embedder, progress=sys.stderr.isatty())
+    manifest = store.build(args.source, args.index, embedder=embedder, progress=sys.stderr.isatty(), int8=args.int8)
     target = args.index or store.default_index_dir()
     print(
         f"built {manifest['chunk_count']} chunks with {manifest['model']['id']} into {target} "
@@ -99,12 +107,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         manifest = store.read_manifest(folder)
     except IndexMissingError:
         print(f"no index in {folder}; building it")
-        return cmd_build(argparse.Namespace(source=None, index=str(folder), model=args.model))
+        return cmd_build(argparse.Namespace(source=None, index=str(folder), model=args.model, int8=args.int8))
     wanted = model_id(args.model) if args.model else None
     reasons = store.stale_reasons(manifest, model=wanted)
     if not reasons:
         store.load(folder)  # checksums and shapes
         print(f"index in {folder} is up to date ({manifest['chunk_count']} chunks, {manifest['model']['id']})")
+        _check_encoder(folder, manifest["model"]["id"], int8=args.int8)
         return 0
     sources = store.sources_available(manifest)
     if sources is None:
@@ -114,9 +123,36 @@ def cmd_check(args: argparse.Namespace) -> int:
             "it was left as it is"
         )
     print(f"index in {folder} is stale: {'; '.join(reasons)}; rebuilding")
-    manifest = store.build(sources, folder, embedder=SentenceTransformerEmbedder(wanted or manifest["model"]["id"]))
+    embedder = SentenceTransformerEmbedder(wanted or manifest["model"]["id"])
+    manifest = store.build(sources, folder, embedder=embedder, int8=args.int8)
     print(f"rebuilt {manifest['chunk_count']} chunks in {folder}")
     return 0
+
+
+def _check_encoder(folder: Path, model: str, *, int8: bool) -> None:
+    """Export the index's query encoder when it has no verified one (or no int8 one, if asked)."""
+    from qa import encoder, store
+    from qa.embedding import SentenceTransformerEmbedder
+
+    problems = []
+    for variant in ("fp32", "int8") if int8 else ("fp32",):
+        try:
+            if encoder.read_record(folder / encoder.FOLDER, variant)["model_id"] != model:
+                problems.append(f"the {variant} encoder is of another model")
+        except encoder.EncoderUnavailable as why:
+            problems.append(str(why))
+    if not problems:
+        print(f"query encoder in {folder / encoder.FOLDER} is verified")
+        return
+    print(f"{problems[0]}; exporting the query encoder")
+    if store.add_encoder(folder, SentenceTransformerEmbedder(model), int8=int8):
+        record = encoder.read_record(folder / encoder.FOLDER, "fp32")
+        figures = ", ".join(
+            f"{name} min cosine {entry['parity']['min_cosine']:.7f}" for name, entry in record["variants"].items()
+        )
+        print(f"exported the query encoder ({figures})")
+    else:
+        print("the model cannot be exported; questions will be encoded with sentence-transformers")
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import unicodedata
@@ -61,29 +62,51 @@ def _bm25s() -> Any:
 
 
 class Lexical:
-    """BM25 over chunk texts, saved as the plain files bm25s writes."""
+    """BM25 over chunk texts. bm25s builds it and saves plain files (a term-by-chunk score
+    matrix in CSC form and the vocabulary); queries read those files with numpy alone."""
 
-    def __init__(self, model: Any) -> None:
-        self._model = model
+    def __init__(self, vocab: dict[str, int], data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, n: int) -> None:
+        self.vocab = vocab
+        self._data = data
+        self._indices = indices
+        self._indptr = indptr
+        self.num_docs = n
 
-    @classmethod
-    def build(cls, texts: list[str]) -> Lexical:
+    @staticmethod
+    def build_and_save(texts: list[str], folder: Path) -> None:
         model = _bm25s().BM25()
         model.index([terms(t) or ["\u2205"] for t in texts], show_progress=False)
-        return cls(model)
-
-    def save(self, folder: Path) -> None:
-        self._model.save(str(folder), show_progress=False)
+        model.save(str(folder), show_progress=False)
 
     @classmethod
     def load(cls, folder: Path) -> Lexical:
-        return cls(_bm25s().BM25.load(str(folder), show_progress=False))
+        params = json.loads((folder / "params.index.json").read_text(encoding="utf-8"))
+        if params.get("method") != "lucene":
+            raise ValueError(f"BM25 variant {params.get('method')!r} is not the one this reader scores")
+        vocab = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
+        if isinstance(vocab, dict):
+            vocab.pop("", None)  # bm25s's placeholder for empty documents: no column of its own
+        data, indices, indptr = (
+            np.load(folder / f"{name}.csc.index.npy", allow_pickle=False) for name in ("data", "indices", "indptr")
+        )
+        n = int(params["num_docs"])
+        if (
+            not isinstance(vocab, dict)
+            or len(indptr) != max(vocab.values(), default=-1) + 2
+            or len(data) != len(indices)
+            or int(indptr[-1]) != len(data)
+            or (len(indices) and (int(indices.max()) >= n or int(indices.min()) < 0))
+        ):
+            raise ValueError("the BM25 files disagree with each other")
+        return cls(vocab, data.astype(np.float32), indices.astype(np.int64), indptr.astype(np.int64), n)
 
     def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every chunk for the query (zeros when no term is known)."""
-        vocab = self._model.vocab_dict
-        known = [t for t in terms(query) if t in vocab]
-        n = int(self._model.scores["num_docs"])
-        if not known:
-            return np.zeros(n, dtype=np.float32)
-        return np.asarray(self._model.get_scores(known), dtype=np.float32)
+        """BM25 score of every chunk for the query (zeros when no term is known); a term that
+        occurs twice in the query counts twice, as in bm25s."""
+        out = np.zeros(self.num_docs, dtype=np.float32)
+        for term in terms(query):
+            t = self.vocab.get(term)
+            if t is not None:
+                start, stop = self._indptr[t], self._indptr[t + 1]
+                out[self._indices[start:stop]] += self._data[start:stop]  # a chunk once per term
+        return out

@@ -231,9 +231,21 @@ _NOUNISH = frozenset({"NOUN", "PROPN", "NUM"})
 
 @lru_cache(maxsize=1)
 def parser() -> Any:
-    """spaCy's small English pipeline (tagger and parser), loaded once, on first use."""
-    import spacy
+    """spaCy's small English pipeline (tagger and parser), loaded once, on first use.
 
+    The pipeline runs on thinc's numpy operations; thinc imports torch whenever it can, only to
+    offer it, which costs a second and a few hundred MB. Unless torch is loaded already, spaCy
+    is imported with torch out of its reach."""
+    import sys
+
+    hide = "torch" not in sys.modules
+    if hide:
+        sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` raises ImportError
+    try:
+        import spacy
+    finally:
+        if hide and sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
     return spacy.load(SPACY_MODEL, disable=["ner"])
 
 

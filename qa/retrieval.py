@@ -19,7 +19,7 @@ from qa import article as articles
 from qa import store
 from qa.attribution import Speaker
 from qa.chunking import Chunk
-from qa.embedding import MODEL_ENV, Embedder, SentenceTransformerEmbedder
+from qa.embedding import MODEL_ENV, Embedder, SentenceTransformerEmbedder, query_embedder
 from qa.errors import IndexStaleError, IndexWriteError, QAError
 from qa.question import SpeakerIndex, answer_type, clean_question, speaker_words, speakers_named, topic_words
 
@@ -136,6 +136,7 @@ class Searcher:
         model: str | None = None,
         embedder: Embedder | None = None,
         rebuild: bool = True,
+        encoder: str | None = None,
     ) -> Self:
         """Open an index, rebuilding it first when it is stale and its sources are at hand.
 
@@ -145,6 +146,9 @@ class Searcher:
                 ($QA_MODEL overrides).
             embedder: an encoder object to use instead of loading a model (tests).
             rebuild: rebuild a stale index automatically; otherwise raise IndexStaleError.
+            encoder: how questions are encoded: "fp32" (the index's exported ONNX encoder, the
+                default), "int8" (its int8 variant) or "torch" (sentence-transformers);
+                $QA_ENCODER when None. Without a verified encoder, sentence-transformers.
 
         Raises:
             IndexMissingError, IndexCorruptError, IndexStaleError, ModelError.
@@ -166,7 +170,9 @@ class Searcher:
             log.warning("index in %s is stale (%s); rebuilding", folder, "; ".join(reasons))
             folder = _rebuild(sources, folder, embedder, store.build_key(manifest, embedder.model_id))
         data = store.load(folder)
-        return cls(data, embedder or SentenceTransformerEmbedder(model_id))
+        if embedder is None:
+            embedder = query_embedder(folder, data.manifest["model"]["id"], model=asked, encoder=encoder)
+        return cls(data, embedder)
 
     @property
     def speakers(self) -> tuple[Speaker, ...]:

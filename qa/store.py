@@ -41,7 +41,7 @@ from qa.chunking import (
     sentence_rows,
 )
 from qa.embedding import Embedder
-from qa.errors import IndexCorruptError, IndexMissingError, IndexWriteError, SourceError
+from qa.errors import IndexCorruptError, IndexMissingError, IndexWriteError, ModelError, SourceError
 from qa.lexical import STOPWORDS, Lexical, words
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ _FILES = (
 )
 MAX_WORDS = 20_000  # vocabulary words kept with vectors, most frequent first
 _BM25_DIR = "bm25"
+ENCODER = "encoder"  # the query encoder's folder (qa.encoder.FOLDER); its own record covers it
 Checkpoint = Callable[[str], None]  # called with the name of each step of a build's swap
 _TMP = ".tmp-"
 _OLD = ".old-"
@@ -167,6 +168,7 @@ def build(
     progress: bool = False,
     before_commit: Callable[[Path], None] | None = None,
     checkpoint: Checkpoint | None = None,
+    int8: bool = False,
 ) -> dict[str, Any]:
     """Attribute, chunk, embed and index the articles; swap the result into index_dir atomically.
 
@@ -178,6 +180,10 @@ def build(
         before_commit: called with the finished temporary folder just before it is moved
             into place (tests use it to simulate a crash).
         checkpoint: called with the name of each step of the swap (see write_atomic).
+        int8: also export an int8 variant of the query encoder.
+
+    The index gets its query encoder (`encoder/`, see qa.encoder) when the embedder can
+    export one; the manifest's checksums cover the rest, the encoder's record covers it.
 
     Returns:
         The manifest written.
@@ -229,9 +235,11 @@ def build(
         faiss.write_index(_vector_index(vectors), str(folder / "vectors.faiss"))
         (folder / "sentences.json").write_text(json.dumps(sentences), encoding="utf-8")
         faiss.write_index(_vector_index(sentence_vectors), str(folder / "sentences.faiss"))
-        Lexical.build([lexical_text(c) for c in chunks]).save(folder / _BM25_DIR)
+        Lexical.build_and_save([lexical_text(c) for c in chunks], folder / _BM25_DIR)
         (folder / "words.json").write_text(json.dumps(vocabulary, ensure_ascii=False), encoding="utf-8")
         np.save(folder / "words.npy", word_vectors.astype(np.float16), allow_pickle=False)
+        texts = [embedding_text(c) for c in chunks] + sentence_texts
+        _export_encoder(embedder, folder / ENCODER, texts, np.vstack([vectors, sentence_vectors]), int8=int8)
         manifest["build_seconds"] = round(time.perf_counter() - started, 3)
         manifest["files"] = {name: _sha256(folder / name) for name in _all_files(folder)}
         _write_json(folder / "manifest.json", manifest)
@@ -241,6 +249,49 @@ def build(
     write_atomic(target, write, checkpoint=checkpoint)
     log.info("built index of %d chunks in %s", len(chunks), target)
     return manifest
+
+
+def _export_encoder(embedder: Embedder, target: Path, texts: list[str], reference: np.ndarray, *, int8: bool) -> bool:
+    """Export the query encoder into target when the embedder can; a model that will not
+    export leaves the index without one (questions are then encoded with the model itself)."""
+    export = getattr(embedder, "export_encoder", None)
+    if export is None:
+        return False
+    try:
+        export(target, texts=texts, reference=reference, int8=int8)
+    except Exception as exc:  # exporters fail in many ways; the index stays usable without one
+        log.warning("no ONNX encoder for %s: %s", embedder.model_id, (str(exc).splitlines() or [type(exc).__name__])[0])
+        shutil.rmtree(target, ignore_errors=True)
+        return False
+    return True
+
+
+def add_encoder(folder: Path, embedder: Embedder, *, int8: bool = False) -> bool:
+    """Give an up-to-date index its query encoder, checked against the vectors it holds and
+    swapped in atomically. False when the model cannot be exported."""
+    from qa.encoder import FOLDER
+
+    data = load(folder)
+    reference = np.vstack(
+        [
+            data.vectors.reconstruct_n(0, data.vectors.ntotal),
+            data.sentence_vectors.reconstruct_n(0, data.sentence_vectors.ntotal),
+        ]
+    )
+    texts = [embedding_text(c) for c in data.chunks] + [
+        data.chunks[cid].text[start - data.chunks[cid].start : end - data.chunks[cid].start]
+        for cid, start, end in data.sentences.tolist()
+    ]
+
+    def write(tmp: Path) -> None:
+        if not _export_encoder(embedder, tmp, texts, reference, int8=int8):
+            raise ModelError(f"{embedder.model_id} cannot be exported to ONNX")
+
+    try:
+        write_atomic(folder / FOLDER, write)
+    except ModelError:
+        return False
+    return True
 
 
 def content_words(texts: Iterable[str]) -> list[str]:
@@ -254,7 +305,12 @@ def content_words(texts: Iterable[str]) -> list[str]:
 
 
 def _all_files(folder: Path) -> list[str]:
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json")
+    """The files the manifest's checksums cover: all but the manifest and the query encoder."""
+    return sorted(
+        str(p.relative_to(folder))
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != "manifest.json" and p.relative_to(folder).parts[0] != ENCODER
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -558,7 +614,7 @@ def load(folder: Path) -> IndexData:
         vectors.hnsw.efSearch = max(vectors.hnsw.efSearch, HNSW_EF_SEARCH)
     try:
         lexical = Lexical.load(folder / _BM25_DIR)
-    except Exception as exc:  # bm25s raises what numpy or json raise
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexCorruptError(f"index file damaged in {folder / _BM25_DIR}: {exc}") from None
     try:
         vocabulary = tuple(json.loads((folder / "words.json").read_text(encoding="utf-8")))
