@@ -337,13 +337,24 @@ def build(retriever: Retriever) -> gr.Blocks:
 
 
 def main(
-    argv: list[str] | None = None, *, host: str | None = None, port: int | None = None, model: str | None = None
+    argv: list[str] | None = None,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    model: str | None = None,
+    encoder: str | None = None,
 ) -> int:
     parser = argparse.ArgumentParser(description="Start the web chat.")
     parser.add_argument("--host", default=host or os.environ.get("QA_HOST", DEFAULT_HOST))
     parser.add_argument("--port", type=int, default=port or int(os.environ.get("QA_PORT", DEFAULT_PORT)))
     parser.add_argument("--index", default=None, help="index folder (default: $QA_INDEX or index/)")
     parser.add_argument("--model", default=model, help="embedding model (default: the index's)")
+    parser.add_argument(
+        "--encoder",
+        default=encoder,
+        choices=["fp32", "int8", "torch"],
+        help="question encoder (default: $QA_ENCODER or fp32)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
@@ -359,7 +370,7 @@ def main(
     quiet_libraries()
     started = time.perf_counter()
     try:
-        retriever = Retriever.load(args.index, model=args.model)
+        retriever = Retriever.load(args.index, model=args.model, encoder=args.encoder)
         retriever.answer("What does the article say about the weather?")  # loads the encoder and the parser
     except QAError as exc:
         print(f"qa: error: {exc}", file=sys.stderr)

@@ -3,6 +3,7 @@
 python -m bench [--sizes 1000,10000,100000] [--sessions 50]
 python -m bench squad [--split ...]   answer quality on SQuAD 2.0 beside plain peers
 python -m bench fit                   fit fusion weights and the refusal model (qa/data/)
+python -m bench encoders              query encoders side by side: torch, ONNX fp32, ONNX int8
 """
 
 from __future__ import annotations
@@ -172,7 +173,7 @@ def machine() -> dict[str, object]:
 
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] in ("squad", "fit"):
+    if len(sys.argv) > 1 and sys.argv[1] in ("squad", "fit", "encoders"):
         import importlib
 
         importlib.import_module(f"bench.{sys.argv[1]}").main(sys.argv[2:])
@@ -182,6 +183,7 @@ def main() -> None:
         "--sizes", default="1000,10000,100000", help="synthetic corpus sizes, comma-separated ('' to skip)"
     )
     parser.add_argument("--sessions", type=int, default=50, help="concurrent chat sessions for the load run")
+    parser.add_argument("--rounds", type=int, default=5, help="cold runs per encoder in the encoder comparison")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
@@ -192,12 +194,15 @@ def main() -> None:
     results.update(warm())
     print(f"app start and load ({args.sessions} sessions x 5 questions) ...", flush=True)
     results.update(app(args.sessions))
+    from bench import encoders
+
+    results["encoders"] = encoders.run(args.rounds, with_squad=False)
     print("scale ...", flush=True)
     results["scale"] = scale(sizes)
 
     print("\n| measure | value |\n|---|---|")
     for key, value in results.items():
-        if key not in ("scale", "machine"):
+        if key not in ("scale", "machine", "encoders"):
             print(f"| {key} | {value} |")
     if results["scale"]:
         cols = [
@@ -214,6 +219,7 @@ def main() -> None:
         print("\n| " + " | ".join(cols) + " |\n|" + "---|" * len(cols))
         for row in results["scale"]:  # type: ignore[union-attr]
             print("| " + " | ".join(str(row.get(c)) for c in cols) + " |")
+    print("\n" + "\n".join(encoders.table(results["encoders"])))
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "bench.json").write_text(json.dumps(results, indent=2) + "\n")
     # the run the README quotes is kept in the repository, with its machine and date

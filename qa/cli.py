@@ -209,7 +209,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         sys.path.insert(0, root)
     import app
 
-    return app.main(["--index", args.index] if args.index else [], host=args.host, port=args.port, model=args.model)
+    return app.main(
+        ["--index", args.index] if args.index else [],
+        host=args.host,
+        port=args.port,
+        model=args.model,
+        encoder=args.encoder,
+    )
 
 
 def _short(text: str, width: int) -> str:

@@ -115,7 +115,9 @@ class SentenceTransformerEmbedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    def export_encoder(self, folder: Path, *, texts: list[str], reference: np.ndarray, int8: bool = False) -> dict[str, Any]:
+    def export_encoder(
+        self, folder: Path, *, texts: list[str], reference: np.ndarray, int8: bool = False
+    ) -> dict[str, Any]:
         """Export this model to ONNX in folder, checked against `reference`, the vectors this
         model gave `texts` (see qa.encoder.export)."""
         from qa import encoder
@@ -123,7 +125,9 @@ class SentenceTransformerEmbedder:
         return encoder.export(self._load(), self.model_id, folder, texts=texts, reference=reference, int8=int8)
 
 
-def query_embedder(index_folder: Path, index_model: str, *, model: str | None = None, encoder: str | None = None) -> Embedder:
+def query_embedder(
+    index_folder: Path, index_model: str, *, model: str | None = None, encoder: str | None = None
+) -> Embedder:
     """What encodes questions for an index: its exported ONNX encoder when it carries a
     verified one for the model asked, else sentence-transformers (said in one log line).
 
@@ -156,7 +160,5 @@ def query_embedder(index_folder: Path, index_model: str, *, model: str | None = 
                 log.warning("%s; using the fp32 encoder", reasons[0])
             return onnx
         reasons.append(f"the exported encoder is of {onnx.model_id}, not {index_model}")
-    log.warning(
-        "%s; encoding questions with sentence-transformers (`qa check` exports an encoder)", reasons[-1]
-    )
+    log.warning("%s; encoding questions with sentence-transformers (`qa check` exports an encoder)", reasons[-1])
     return SentenceTransformerEmbedder(wanted)

@@ -164,18 +164,27 @@ def read_record(folder: Path, variant: str) -> dict[str, Any]:
         raise EncoderUnavailable(f"{folder / RECORD} cannot be read: {exc}") from None
     if not isinstance(record, dict) or record.get("version") != RECORD_VERSION:
         raise EncoderUnavailable(f"{folder / RECORD} is not a version-{RECORD_VERSION} encoder record")
-    entry = record.get("variants", {}).get(variant)
-    if not entry:
-        raise EncoderUnavailable(f"the encoder in {folder} has no {variant} variant")
-    parity = entry.get("parity", {}).get("min_cosine", 0.0)
+    try:
+        entry = record["variants"].get(variant)
+        if not entry:
+            raise EncoderUnavailable(f"the encoder in {folder} has no {variant} variant")
+        parity = float(entry["parity"]["min_cosine"])
+        files = [(entry["file"], entry["sha256"]), (record["tokenizer"]["file"], record["tokenizer"]["sha256"])]
+        described = (
+            isinstance(record["model_id"], str)
+            and entry["file"] == VARIANTS[variant]
+            and record["tokenizer"]["file"] == "tokenizer.json"
+        )
+    except (KeyError, TypeError, AttributeError, ValueError):
+        raise EncoderUnavailable(f"{folder / RECORD} is malformed") from None
+    if not described:
+        raise EncoderUnavailable(f"{folder / RECORD} does not describe a {variant} encoder")
     if parity < PARITY_MIN[variant]:
         raise EncoderUnavailable(f"the {variant} encoder failed its parity check (min cosine {parity:.6f})")
     if variant == "int8" and entry.get("cpu") != cpu_features():
         raise EncoderUnavailable("the int8 encoder was quantised and checked on another kind of CPU")
-    if record.get("model_id") is None or entry.get("file") != VARIANTS[variant]:
-        raise EncoderUnavailable(f"{folder / RECORD} does not describe a {variant} encoder")
-    for name, digest in ((entry["file"], entry["sha256"]), (record["tokenizer"]["file"], record["tokenizer"]["sha256"])):
-        path = folder / name
+    for name, digest in files:
+        path = folder / str(name)
         if not path.is_file():
             raise EncoderUnavailable(f"encoder file missing: {path}")
         if sha256(path) != digest:
@@ -206,7 +215,11 @@ def export(
 
     started = time.perf_counter()
     modules = [type(m).__name__ for m in model]
-    if not modules or modules[0] != "Transformer" or any(m not in ("Transformer", "Pooling", "Normalize") for m in modules):
+    if (
+        not modules
+        or modules[0] != "Transformer"
+        or any(m not in ("Transformer", "Pooling", "Normalize") for m in modules)
+    ):
         raise ModelError(f"cannot export a model made of {modules} (only transformer, pooling, normalize)")
     transformer = model[0]
     pooling = _pooling_mode(model)
@@ -278,11 +291,15 @@ def export(
     record["export_seconds"] = round(time.perf_counter() - started, 2)
     (folder / RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     for variant, entry in record["variants"].items():
-        log.info("exported %s encoder: min cosine %.7f over %d texts", variant, entry["parity"]["min_cosine"], len(all_texts))
+        log.info(
+            "exported %s encoder: min cosine %.7f over %d texts", variant, entry["parity"]["min_cosine"], len(all_texts)
+        )
     return record
 
 
-def _check(folder: Path, record: dict[str, Any], variant: str, texts: list[str], reference: np.ndarray) -> dict[str, Any]:
+def _check(
+    folder: Path, record: dict[str, Any], variant: str, texts: list[str], reference: np.ndarray
+) -> dict[str, Any]:
     path = folder / VARIANTS[variant]
     entry = {"file": path.name, "sha256": sha256(path), "cpu": cpu_features(), "parity": {"min_cosine": 0.0}}
     vectors = OnnxEmbedder(folder, variant, {**record, "variants": {variant: entry}}).encode(texts)

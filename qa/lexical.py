@@ -65,7 +65,9 @@ class Lexical:
     """BM25 over chunk texts. bm25s builds it and saves plain files (a term-by-chunk score
     matrix in CSC form and the vocabulary); queries read those files with numpy alone."""
 
-    def __init__(self, vocab: dict[str, int], data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, n: int) -> None:
+    def __init__(
+        self, vocab: dict[str, int], data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, n: int
+    ) -> None:
         self.vocab = vocab
         self._data = data
         self._indices = indices
