@@ -33,6 +33,7 @@ class Speaker:
     kind: str = "person"  # "person" or "organization"
     gender: str | None = None  # "he", "she", "they" once known
     aliases: tuple[str, ...] = ()
+    doc: str | None = None  # the article that quotes them (set when an index is built)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,7 @@ _FILES = (
 MAX_WORDS = 20_000  # vocabulary words kept with vectors, most frequent first
 _BM25_DIR = "bm25"
 ENCODER = "encoder"  # the query encoder's folder (qa.encoder.FOLDER); its own record covers it
+DOCS = "docs"  # the texts of articles added with `qa add`
 Checkpoint = Callable[[str], None]  # called with the name of each step of a build's swap
 _TMP = ".tmp-"
 _OLD = ".old-"
@@ -91,10 +92,25 @@ class SourceRef:
     """One article the index was built from."""
 
     doc: str
-    path: str  # "bundled:<file>" or a path as given
-    sha256: str
+    path: str  # "bundled:<file>" or a path as given; for an added article, where it came from ("-": stdin)
+    sha256: str  # of the article's text as indexed
+    title: str = ""
+    format: str = "text"  # "text", "markdown" or "html"
+    added: str = ""  # when `qa add` put it in (UTC)
+    kept: str = ""  # an added article's text, kept in the index (docs/<doc>.txt), absolute once read
+    byline: str = ""
+    date: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        """The record for the manifest: empty optional fields left out, a kept path relative."""
+        data = {k: v for k, v in asdict(self).items() if v or k in ("doc", "path", "sha256")}
+        if self.kept:
+            data["kept"] = f"{DOCS}/{Path(self.kept).name}"
+        return data
 
     def resolve(self) -> Path:
+        if self.kept:
+            return Path(self.kept)
         if self.path.startswith(BUNDLED):
             return articles.bundled_path().parent / self.path[len(BUNDLED) :]
         return Path(self.path)
@@ -199,7 +215,7 @@ def build(
     for art in loaded:
         attribution = attribute(art)
         chunks.extend(make_chunks(art, attribution, first_id=len(chunks)))
-        speakers.extend(attribution.speakers)
+        speakers.extend(replace(s, doc=art.doc) for s in attribution.speakers)
     if not chunks:
         raise SourceError("the sources hold no text to index")
     vectors = embedder.encode([embedding_text(c) for c in chunks], progress=progress)
@@ -211,35 +227,82 @@ def build(
     vocabulary = content_words(c.text for c in chunks)
     word_vectors = embedder.encode(vocabulary, batch_size=256) if vocabulary else np.zeros((0, vectors.shape[1]))
     target = Path(index_dir) if index_dir is not None else default_index_dir()
-    manifest = {
+    contents = Contents(chunks, speakers, vectors, sentences, sentence_vectors, vocabulary, word_vectors)
+    manifest = new_manifest(embedder.model_id, contents, [source_ref(a).to_json() for a in loaded])
+
+    def encoder(folder: Path) -> None:
+        texts = [embedding_text(c) for c in chunks] + sentence_texts
+        _export_encoder(embedder, folder, texts, np.vstack([vectors, sentence_vectors]), int8=int8)
+
+    write_index(target, contents, manifest, started, encoder=encoder, before_commit=before_commit, checkpoint=checkpoint)
+    log.info("built index of %d chunks in %s", len(chunks), target)
+    return manifest
+
+
+@dataclass
+class Contents:
+    """What an index folder holds, in memory: chunks, speakers and their vectors."""
+
+    chunks: list[Chunk]
+    speakers: list[Speaker]
+    vectors: np.ndarray  # one unit row per chunk
+    sentences: list[list[int]]  # [chunk id, start, end], grouped by chunk in id order
+    sentence_vectors: np.ndarray
+    vocabulary: list[str]
+    word_vectors: np.ndarray
+
+
+def new_manifest(model: str, contents: Contents, sources: list[dict[str, str]]) -> dict[str, Any]:
+    return {
         "format_version": FORMAT_VERSION,
         "package_version": package_version(),
-        "model": {"id": embedder.model_id, "dimension": int(vectors.shape[1])},
+        "model": {"id": model, "dimension": int(contents.vectors.shape[1])},
         "settings": settings(),
-        "sources": [asdict(source_ref(a)) for a in loaded],
-        "chunk_count": len(chunks),
-        "sentence_count": len(sentences),
-        "vector_index": "hnsw" if len(chunks) > EXACT_LIMIT else "flat",
+        "sources": sources,
+        "chunk_count": len(contents.chunks),
+        "sentence_count": len(contents.sentences),
+        "vector_index": "hnsw" if len(contents.chunks) > EXACT_LIMIT else "flat",
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+
+
+def write_index(
+    target: Path,
+    contents: Contents,
+    manifest: dict[str, Any],
+    started: float,
+    *,
+    kept: dict[str, str] | None = None,
+    encoder: Callable[[Path], None] | None = None,
+    before_commit: Callable[[Path], None] | None = None,
+    checkpoint: Checkpoint | None = None,
+) -> None:
+    """Write an index folder and swap it in atomically (see write_atomic).
+
+    `kept` maps file names under docs/ to the texts of added articles; `encoder` fills the
+    query encoder's folder (exported, or linked from the index being replaced)."""
 
     def write(folder: Path) -> None:
         import faiss
 
         with open(folder / "chunks.jsonl", "w", encoding="utf-8") as handle:
-            for chunk in chunks:
+            for chunk in contents.chunks:
                 handle.write(json.dumps(chunk.to_json(), ensure_ascii=False) + "\n")
         (folder / "speakers.json").write_text(
-            json.dumps([asdict(s) for s in speakers], ensure_ascii=False, indent=1), encoding="utf-8"
+            json.dumps([asdict(s) for s in contents.speakers], ensure_ascii=False, indent=1), encoding="utf-8"
         )
-        faiss.write_index(_vector_index(vectors), str(folder / "vectors.faiss"))
-        (folder / "sentences.json").write_text(json.dumps(sentences), encoding="utf-8")
-        faiss.write_index(_vector_index(sentence_vectors), str(folder / "sentences.faiss"))
-        Lexical.build_and_save([lexical_text(c) for c in chunks], folder / _BM25_DIR)
-        (folder / "words.json").write_text(json.dumps(vocabulary, ensure_ascii=False), encoding="utf-8")
-        np.save(folder / "words.npy", word_vectors.astype(np.float16), allow_pickle=False)
-        texts = [embedding_text(c) for c in chunks] + sentence_texts
-        _export_encoder(embedder, folder / ENCODER, texts, np.vstack([vectors, sentence_vectors]), int8=int8)
+        faiss.write_index(_vector_index(contents.vectors), str(folder / "vectors.faiss"))
+        (folder / "sentences.json").write_text(json.dumps(contents.sentences), encoding="utf-8")
+        faiss.write_index(_vector_index(contents.sentence_vectors), str(folder / "sentences.faiss"))
+        Lexical.build_and_save([lexical_text(c) for c in contents.chunks], folder / _BM25_DIR)
+        (folder / "words.json").write_text(json.dumps(contents.vocabulary, ensure_ascii=False), encoding="utf-8")
+        np.save(folder / "words.npy", contents.word_vectors.astype(np.float16), allow_pickle=False)
+        if kept:
+            (folder / DOCS).mkdir()
+            for name, text in kept.items():
+                (folder / DOCS / name).write_text(text, encoding="utf-8")
+        if encoder:
+            encoder(folder / ENCODER)
         manifest["build_seconds"] = round(time.perf_counter() - started, 3)
         manifest["files"] = {name: _sha256(folder / name) for name in _all_files(folder)}
         _write_json(folder / "manifest.json", manifest)
@@ -247,8 +310,6 @@ def build(
             before_commit(folder)
 
     write_atomic(target, write, checkpoint=checkpoint)
-    log.info("built index of %d chunks in %s", len(chunks), target)
-    return manifest
 
 
 def _export_encoder(embedder: Embedder, target: Path, texts: list[str], reference: np.ndarray, *, int8: bool) -> bool:
@@ -488,6 +549,12 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise IndexCorruptError(
             f"{path} is not a valid index manifest: {problem}; rebuild with `qa build --index {folder}`"
         )
+    for raw in manifest["sources"]:
+        if raw.get("kept"):
+            kept = Path(raw["kept"])
+            if kept.is_absolute() or ".." in kept.parts:
+                raise IndexCorruptError(f"{path}: a kept article lies outside the index folder")
+            raw["kept"] = str(folder.resolve() / kept)
     return manifest
 
 
@@ -511,9 +578,10 @@ def manifest_problem(manifest: object) -> str | None:
     sources = manifest.get("sources")
     if not isinstance(sources, list) or not sources:
         return "'sources' must be a non-empty list"
+    known = {f.name for f in fields(SourceRef)}
     for i, raw in enumerate(sources):
-        if not isinstance(raw, dict) or set(raw) != {"doc", "path", "sha256"}:
-            return f"'sources[{i}]' must be an object with exactly 'doc', 'path' and 'sha256'"
+        if not isinstance(raw, dict) or not {"doc", "path", "sha256"} <= set(raw) <= known:
+            return f"'sources[{i}]' must be an object with 'doc', 'path' and 'sha256' (and only {', '.join(sorted(known))})"
         if not all(isinstance(v, str) for v in raw.values()):
             return f"'sources[{i}]' fields must be text"
     if not isinstance(manifest.get("settings"), dict):
@@ -542,6 +610,8 @@ def stale_reasons(manifest: dict[str, Any], *, model: str | None = None) -> list
     for raw in manifest.get("sources", []):
         ref = SourceRef(**raw)
         path = ref.resolve()
+        if ref.kept:
+            continue  # an added article: the index keeps its text; `qa add` replaces it
         if not path.exists():
             continue  # judged by sources_available()
         try:
