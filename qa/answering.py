@@ -38,7 +38,7 @@ from qa.question import (
     topic_words,
     unknown_names,
 )
-from qa.retrieval import Hit, Searcher
+from qa.retrieval import Hit, Searcher, within
 
 _ELSE = re.compile(r"\b(?:else|more|other|another|besides|apart from|as well|also)\b", re.IGNORECASE)
 _WHO_IS = re.compile(r"^\s*(?:who|what)\s+(?:is|was|are|were)\b", re.IGNORECASE)
@@ -106,6 +106,7 @@ class Retriever(Searcher):
         *,
         k: int = 3,
         speaker: str | None = None,
+        doc: str | None = None,
     ) -> Answer:
         """Answer with the article's words, or abstain when it does not say.
 
@@ -115,11 +116,13 @@ class Retriever(Searcher):
                 "he", "his company" and "what else".
             k: at most this many quotes.
             speaker: only quote this speaker.
+            doc: only quote this article (its doc id); every article when None.
         """
         text = clean_question(question)
         k = max(1, min(int(k), 20))
         turns = [h for h in (history or []) if isinstance(h, str)][-_HISTORY_TURNS:]
-        return _answer(self, text, _replay(self, turns, k), k=k, speaker=speaker)
+        scope = self.doc_chunks(doc)
+        return _answer(self, text, _replay(self, turns, k, scope), k=k, speaker=speaker, scope=scope)
 
 
 # ---------------------------------------------------------------- the refusal model
@@ -270,16 +273,18 @@ class _Context:
         return _Context(speakers, self.shown | {h.chunk_id for h in previous.hits}, self.turns + 1)
 
 
-def _replay(retriever: Searcher, history: list[str], k: int) -> _Context:
+def _replay(retriever: Searcher, history: list[str], k: int, scope: list[int] | None = None) -> _Context:
     """Answer the earlier turns once each, in order; memoised so a chat costs one answer a turn."""
-    memo: dict[tuple[tuple[str, ...], int], _Context] = retriever.__dict__.setdefault("_replays", {})
+    memo: dict[tuple[tuple[str, ...], int, tuple[int, ...]], _Context] = retriever.__dict__.setdefault("_replays", {})
     context = _Context()
     for i, turn in enumerate(history):
-        key = (tuple(history[: i + 1]), k)
+        key = (tuple(history[: i + 1]), k, tuple(scope or ()))
         cached = memo.get(key)
         if cached is None:
             try:
-                previous: Answer | None = _answer(retriever, clean_question(turn), context, k=k, speaker=None)
+                previous: Answer | None = _answer(
+                    retriever, clean_question(turn), context, k=k, speaker=None, scope=scope
+                )
             except ValueError:
                 previous = None
             cached = context.after(previous)
@@ -347,14 +352,20 @@ def _about_article(question: str) -> bool:
     return bool(stems & _ABOUT) and stems <= _ABOUT | (QUESTION_WORDS - set(terms("say said tell quote")))
 
 
-def _answer(retriever: Searcher, text: str, context: _Context, *, k: int, speaker: str | None) -> Answer:
-    """The answer to a cleaned question, given what the conversation so far has shown."""
+def _answer(
+    retriever: Searcher, text: str, context: _Context, *, k: int, speaker: str | None, scope: list[int] | None = None
+) -> Answer:
+    """The answer to a cleaned question, given what the conversation so far has shown;
+    `scope`: the chunk ids of the article asked about (None: every article)."""
     index = retriever.speaker_index
     named = [s for s in retriever.speakers if s.name == speaker] if speaker else speakers_named(text, index)
+    docs = None if scope is None else {retriever.chunks[i].doc for i in scope}
+    if docs is not None:
+        named = [s for s in named if s.doc is None or s.doc in docs]
     if not speaker and _speaker_list(text, bool(named)):
-        return _list_speakers(retriever, text)
+        return _list_speakers(retriever, text, docs)
     if not speaker and _about_article(text):
-        return _lead(retriever, text, k)
+        return _lead(retriever, text, k, docs)
     subject = None if named else asked_subject(text)
     if subject:
         loose = speaker_scores(subject, index, loose=True)
@@ -377,12 +388,13 @@ def _answer(retriever: Searcher, text: str, context: _Context, *, k: int, speake
     # search to that speaker; a speaker named in any other way only leads it
     asks_speaker = bool(named) and says(text) is not None
     confine = speaker is not None or bool(carried) or (bool(focus) and not topic) or asks_speaker
-    restrict = [i for s in focus for i in retriever.speaker_chunks(s.name)] if confine and focus else None
+    confined = [i for s in focus for i in retriever.speaker_chunks(s.name)] if confine and focus else None
+    restrict = within(confined, scope)
     wants_more = bool(_ELSE.search(text)) and context.turns > 0
     exclude = set(context.shown) if wants_more else set()
 
     # confined to a speaker, the words that named them tell the passages nothing: search without them
-    query = _without(text, used_by_speaker) if restrict is not None and used_by_speaker and topic else text
+    query = _without(text, used_by_speaker) if confined is not None and used_by_speaker and topic else text
     surface, chunk_terms = _vocabulary(retriever)
     pool = restrict if restrict is not None else list(chunk_terms)
     covered = set().union(*(chunk_terms[i] for i in pool)) if pool else set()
@@ -391,7 +403,7 @@ def _answer(retriever: Searcher, text: str, context: _Context, *, k: int, speake
     vectors = retriever.encode_many([query, *unmatched])
     missing = _still_missing(retriever, unmatched, vectors[1:], covered if restrict is not None else None)
 
-    boost = [s.name for s in focus] if focus and restrict is None else []
+    boost = [s.name for s in focus] if focus and confined is None else []
     ranked = [
         h
         for h in retriever.rank(
@@ -406,7 +418,7 @@ def _answer(retriever: Searcher, text: str, context: _Context, *, k: int, speake
     ]
     focus_name = focus[0].name if len(focus) == 1 else None
     repeat = ""
-    if not ranked and exclude and restrict:
+    if not ranked and exclude and confined:
         # nothing new from this speaker: say so, and show again what there is
         ranked = retriever.rank(text, restrict=restrict, vector=vectors[:1], limit=k + 10)
         who = as_text(focus_name) if focus_name else "this speaker"
@@ -485,11 +497,13 @@ def _why(missing: list[str], text: str, surface: set[str]) -> str:
     return "no passage of the article answers it closely enough"
 
 
-def _list_speakers(retriever: Searcher, text: str) -> Answer:
+def _list_speakers(retriever: Searcher, text: str, docs: set[str] | None = None) -> Answer:
     """Everyone the article quotes, each with the passage that introduces them, in article order."""
     intros: list[Hit] = []
     for s in retriever.speakers[:_SPEAKER_LIST_MAX]:
-        ids = retriever.speaker_chunks(s.name)
+        if docs is not None and s.doc is not None and s.doc not in docs:
+            continue
+        ids = [i for i in retriever.speaker_chunks(s.name) if docs is None or retriever.chunks[i].doc in docs]
         if not ids:
             continue
         chunks = [retriever.chunks[i] for i in ids]
@@ -502,11 +516,11 @@ def _list_speakers(retriever: Searcher, text: str) -> Answer:
     return _passages(text, f"The article quotes {len(intros)}: {people}.", intros)
 
 
-def _lead(retriever: Searcher, text: str, k: int) -> Answer:
+def _lead(retriever: Searcher, text: str, k: int, docs: set[str] | None = None) -> Answer:
     """What the article is about: its first paragraph (of each article, when there are several)."""
     firsts: dict[str, Hit] = {}
     for chunk in retriever.chunks:
-        if chunk.doc not in firsts:
+        if chunk.doc not in firsts and (docs is None or chunk.doc in docs):
             firsts[chunk.doc] = retriever.hit(chunk.id)
     leads = list(firsts.values())[:k]
     return _passages(text, "The article opens with:" if len(leads) == 1 else "The articles open with:", leads)
@@ -580,6 +594,8 @@ _KIND_NOTE = {
 
 def attribution_line(hit: Hit) -> str:
     where = f"paragraph {hit.paragraph}"
+    if hit.title:  # set when the index holds several articles
+        where = f"*{as_text(hit.title)}*, {where}"
     if hit.speaker is None:
         return f"\u2014 the article itself ({where})"
     role = f", {as_text(hit.role)}" if hit.role else ""

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from qa.errors import QAError
+from qa.errors import QAError, SourceError
 
 log = logging.getLogger("qa")
 
@@ -34,6 +34,17 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--model", metavar="NAME_OR_PATH", help="embedding model the index must use")
     check.add_argument("--int8", action="store_true", help="also export an int8 query encoder")
 
+    add = sub.add_parser("add", help="add articles (.txt, .md, .html, or - for standard input) to the index")
+    add.add_argument("paths", nargs="+", metavar="PATH")
+    add.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or index/)")
+    add.add_argument("--title", help="the article's title (one article only)")
+    remove = sub.add_parser("remove", help="take one article out of the index")
+    remove.add_argument("doc", help="the article's doc id, as `qa list` shows it")
+    remove.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or index/)")
+    listing = sub.add_parser("list", help="list the articles in the index")
+    listing.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or index/)")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+
     ask = sub.add_parser("ask", help="ask the article a question")
     ask.add_argument("question")
     ask.add_argument("-k", type=int, default=3, help="at most this many quotes (default 3)")
@@ -45,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
         help="an earlier question of the chat (repeatable, oldest first)",
     )
     ask.add_argument("--speaker", help="only quote this speaker")
+    ask.add_argument("--doc", help="only this article (its doc id; default: every article)")
     ask.add_argument("--json", action="store_true", help="print JSON")
     _index_options(ask)
 
@@ -159,11 +171,50 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from qa.question import clean_question
 
     clean_question(args.question)  # refuse bad input before loading anything
-    answer = _retriever(args).answer(args.question, history=args.history, k=args.k, speaker=args.speaker)
+    answer = _retriever(args).answer(args.question, history=args.history, k=args.k, speaker=args.speaker, doc=args.doc)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
     else:
         print(answer.message if answer.abstained else answer.markdown)
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from qa import library
+
+    if args.title and len(args.paths) > 1:
+        raise SourceError("--title names one article; give one PATH with it")
+    if args.paths.count("-") > 1:
+        raise SourceError("standard input can be read once")
+    incoming = [library.read(p, title=args.title) for p in args.paths]  # every file is checked first
+    outcome = library.Library(args.index).add(incoming)
+    for doc, what in outcome.items():
+        print(f"{what}: {doc}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from qa import library
+
+    gone = library.Library(args.index).remove(args.doc)
+    print(f"removed: {gone.doc} ({gone.title}, {gone.chunks} chunks)")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from qa import library
+
+    docs = library.Library(args.index).documents()
+    if args.json:
+        print(json.dumps([asdict(d) for d in docs], ensure_ascii=False, indent=2))
+        return 0
+    rows = [(d.doc, str(d.paragraphs), str(d.chunks), str(d.speakers), d.added, d.title) for d in docs]
+    header = ("doc", "paragraphs", "chunks", "speakers", "added", "title")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(widths[i]) if i < 5 else cell for i, cell in enumerate(row)))
     return 0
 
 
@@ -235,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = {
         "build": cmd_build,
         "check": cmd_check,
+        "add": cmd_add,
+        "remove": cmd_remove,
+        "list": cmd_list,
         "ask": cmd_ask,
         "quotes": cmd_quotes,
         "eval": cmd_eval,

@@ -9,11 +9,8 @@ stay are carried over, never recomputed.
 from __future__ import annotations
 
 import hashlib
-import html as htmlmod
-import re
-import sys
 import time
-import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -26,23 +23,7 @@ from qa.attribution import Speaker, attribute
 from qa.chunking import Chunk, embedding_text, make_chunks, sentence_rows
 from qa.embedding import Embedder
 from qa.errors import IndexMissingError, SourceError
-
-MAX_BYTES = 2_000_000  # an article file (or paste) over 2 MB is refused
-FORMATS = ("text", "markdown", "html")
-_DOC = re.compile(r"[^\w.-]+", re.UNICODE)
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """An article read from a file, a paste or standard input, ready to index."""
-
-    doc: str
-    title: str
-    source: str  # the path it came from, or "-" for standard input
-    format: str
-    text: str  # one paragraph per line
-    byline: str = ""
-    date: str = ""
+from qa.reading import MAX_BYTES, Incoming, from_bytes, read
 
 
 @dataclass(frozen=True)
@@ -60,139 +41,6 @@ class Document:
     sha256: str
     byline: str = ""
     date: str = ""
-
-
-# ---------------------------------------------------------------- reading articles
-
-
-def doc_name(name: str) -> str:
-    """A document id from a file name or title: letters, digits, dot, dash, underscore."""
-    stem = _DOC.sub("-", unicodedata.normalize("NFKC", name).strip()).strip("-.")[:80]
-    return stem or "article"
-
-
-def read(path: str, *, title: str | None = None, stdin: Any = None) -> Incoming:
-    """Read one article: a .txt/.md/.html file, or "-" for standard input (format guessed).
-
-    Raises SourceError, with one line saying what is wrong: not found, over MAX_BYTES,
-    binary, not UTF-8, empty, or a page with no article text."""
-    if path == "-":
-        raw = (stdin or sys.stdin.buffer).read(MAX_BYTES + 1)
-        name, source = (title or "stdin"), "-"
-    else:
-        file = Path(path)
-        try:
-            size = file.stat().st_size
-        except FileNotFoundError:
-            raise SourceError(f"article not found: {file}") from None
-        except OSError as exc:
-            raise SourceError(f"cannot read article {file}: {exc.strerror}") from None
-        if file.is_dir():
-            raise SourceError(f"article path is a folder, not a file: {file}")
-        if size > MAX_BYTES:
-            raise SourceError(f"article too large: {file} is {size:,} bytes; the limit is {MAX_BYTES:,}")
-        try:
-            raw = file.read_bytes()
-        except OSError as exc:
-            raise SourceError(f"cannot read article {file}: {exc.strerror}") from None
-        name, source = file.stem, str(file)
-    if len(raw) > MAX_BYTES:
-        raise SourceError(f"article too large: over {MAX_BYTES:,} bytes")
-    return from_bytes(raw, name=name, source=source, title=title, suffix=Path(path).suffix.lower())
-
-
-def from_bytes(raw: bytes, *, name: str, source: str, title: str | None = None, suffix: str = "") -> Incoming:
-    """An article from raw bytes; the format from the suffix, else from the content."""
-    label = source if source != "-" else "standard input"
-    if b"\x00" in raw[:8192]:
-        raise SourceError(f"{label} looks binary, not an article")
-    try:
-        decoded = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"{label} is not UTF-8 text (byte {exc.start})") from None
-    decoded = unicodedata.normalize("NFC", decoded)
-    if not decoded.strip():
-        raise SourceError(f"{label} is empty")
-    kind = _format(suffix, decoded)
-    byline = date = ""
-    page_title = ""
-    if kind == "html":
-        text, page_title, byline, date = html_article(decoded)
-        if not text.strip():
-            raise SourceError(f"{label}: no article text found in the page")
-    elif kind == "markdown":
-        text = markdown_text(decoded)
-    else:
-        text = decoded
-    text = "\n".join(line.strip() for line in text.splitlines() if line.strip()) + "\n"
-    if not text.strip():
-        raise SourceError(f"{label} has no text")
-    chosen = (title or page_title or _first_heading(decoded, kind) or name).strip()
-    return Incoming(doc_name(name if source != "-" or not title else title), chosen, source, kind, text, byline, date)
-
-
-def _format(suffix: str, text: str) -> str:
-    if suffix in (".html", ".htm", ".xhtml"):
-        return "html"
-    if suffix in (".md", ".markdown"):
-        return "markdown"
-    if suffix in (".txt", ".text"):
-        return "text"
-    head = text.lstrip()[:1000].lower()
-    if head.startswith(("<!doctype html", "<html")) or ("<body" in head and "</" in text):
-        return "html"
-    return "text"
-
-
-def html_article(page: str) -> tuple[str, str, str, str]:
-    """(article text, <title>, byline, date) of a saved web page, read by trafilatura: the
-    article's paragraphs without navigation, cookie notices, related links or footers."""
-    import trafilatura
-
-    text = trafilatura.extract(page, include_comments=False, include_tables=False, favor_precision=True) or ""
-    meta = trafilatura.extract_metadata(page)
-    found = re.search(r"<title[^>]*>(.*?)</title>", page, flags=re.IGNORECASE | re.DOTALL)
-    title = " ".join(htmlmod.unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split()) if found else ""
-    headline = (meta.title if meta and meta.title else "") or title
-    lines = text.splitlines()
-    if lines and headline and lines[0].strip() == headline.strip():
-        lines = lines[1:]  # the headline is the title, not a paragraph of the story
-    return (
-        "\n".join(lines),
-        title or headline,
-        (meta.author or "") if meta else "",
-        (meta.date or "") if meta else "",
-    )
-
-
-_MD_RULES = [
-    (re.compile(r"^```.*?^```\s*$", re.MULTILINE | re.DOTALL), ""),  # code blocks
-    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links keep their words
-    (re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", re.MULTILINE), r"\1"),  # headings
-    (re.compile(r"^\s{0,3}>\s?", re.MULTILINE), ""),  # block quotes
-    (re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.MULTILINE), ""),  # list markers
-    (re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$", re.MULTILINE), ""),  # rules
-    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # bold
-    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),  # italics
-    (re.compile(r"`([^`]+)`"), r"\1"),  # inline code
-]
-
-
-def markdown_text(source: str) -> str:
-    """Markdown as plain paragraphs: markup dropped, words kept; a paragraph's wrapped lines
-    joined into one line."""
-    for pattern, replacement in _MD_RULES:
-        source = pattern.sub(replacement, source)
-    blocks = re.split(r"\n\s*\n", source)
-    return "\n".join(" ".join(b.split()) for b in blocks if b.strip())
-
-
-def _first_heading(source: str, kind: str) -> str:
-    if kind == "markdown":
-        found = re.search(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", source, flags=re.MULTILINE)
-        return found.group(1) if found else ""
-    return ""
 
 
 # ---------------------------------------------------------------- the library
@@ -247,6 +95,8 @@ def add(
     except IndexMissingError:
         current = None
     sources = [store.SourceRef(**raw) for raw in current[0]["sources"]] if current else []
+    # an article from a full build has no time of its own: it came in with that build
+    sources = [s if s.added else replace(s, added=current[0].get("built_at", "")) for s in sources] if current else []
     known = {s.doc: s for s in sources}
     outcome: dict[str, str] = {}
     fresh: list[Incoming] = []
@@ -265,8 +115,12 @@ def add(
         )
 
     base = _without(current[1], {i.doc for i in fresh}) if current else None
-    contents = base or store.Contents([], [], np.zeros((0, 0), np.float32), [], np.zeros((0, 0), np.float32), [], np.zeros((0, 0), np.float32))
-    kept = {name: text for name, text in (current[2] if current else {}).items() if name[:-4] not in {i.doc for i in fresh}}
+    contents = base or store.Contents(
+        [], [], np.zeros((0, 0), np.float32), [], np.zeros((0, 0), np.float32), [], np.zeros((0, 0), np.float32)
+    )
+    kept = {
+        name: text for name, text in (current[2] if current else {}).items() if name[:-4] not in {i.doc for i in fresh}
+    }
     new_chunks: list[Chunk] = []
     new_speakers: list[Speaker] = []
     added = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -293,9 +147,11 @@ def add(
             )
         )
     vectors = embedder.encode([embedding_text(c) for c in new_chunks])
-    rows = sentence_rows(new_chunks, first_id=new_chunks[0].id) if new_chunks else []
+    rows = sentence_rows(new_chunks)
     by_id = {c.id: c for c in new_chunks}
-    sentence_vectors = embedder.encode([by_id[cid].text[s - by_id[cid].start : e - by_id[cid].start] for cid, s, e in rows])
+    sentence_vectors = embedder.encode(
+        [by_id[cid].text[s - by_id[cid].start : e - by_id[cid].start] for cid, s, e in rows]
+    )
     chunks = [*contents.chunks, *new_chunks]
     vocabulary = store.content_words(c.text for c in chunks)
     have = dict(zip(contents.vocabulary, contents.word_vectors, strict=True))
@@ -314,7 +170,13 @@ def add(
     )
     manifest = store.new_manifest(embedder.model_id, merged, [r.to_json() for r in refs])
     store.write_index(
-        folder, merged, manifest, started, kept=kept, encoder=_encoder_from(folder, embedder, merged), checkpoint=checkpoint
+        folder,
+        merged,
+        manifest,
+        started,
+        kept=kept,
+        encoder=_encoder_from(folder, embedder, merged),
+        checkpoint=checkpoint,
     )
     return outcome
 
@@ -330,7 +192,11 @@ def remove(doc: str, index_dir: str | Path | None = None, *, checkpoint: store.C
         raise SourceError(f"{doc!r} is the only article in {folder}; an index needs at least one")
     manifest, data, kept = _read(folder)
     contents = _without(data, {doc})
-    refs = [store.SourceRef(**raw) for raw in manifest["sources"] if raw["doc"] != doc]
+    refs = [
+        ref if ref.added else replace(ref, added=manifest.get("built_at", ""))
+        for ref in (store.SourceRef(**raw) for raw in manifest["sources"])
+        if ref.doc != doc
+    ]
     contents.vocabulary, contents.word_vectors = _vocabulary_subset(contents)
     new = store.new_manifest(manifest["model"]["id"], contents, [r.to_json() for r in refs])
     kept = {name: text for name, text in kept.items() if name != f"{doc}.txt"}
@@ -423,3 +289,44 @@ def _encoder_from(folder: Path, embedder: Embedder, contents: store.Contents) ->
         store._export_encoder(embedder, target, texts, contents.vectors, int8=False)
 
     return export
+
+
+class Library:
+    """The articles of one index folder: list, add and remove them (the `qa list`, `qa add`
+    and `qa remove` commands). A Retriever loaded before a change does not see it; load again."""
+
+    def __init__(self, index_dir: str | Path | None = None, *, embedder: Embedder | None = None) -> None:
+        self.folder = Path(index_dir) if index_dir is not None else store.default_index_dir()
+        self._embedder = embedder
+
+    def documents(self) -> list[Document]:
+        return documents(self.folder)
+
+    def add(self, items: Sequence[Incoming | str | Path], *, title: str | None = None) -> dict[str, str]:
+        """Add articles given as Incoming records or file paths ("-": standard input)."""
+        incoming = [i if isinstance(i, Incoming) else read(str(i), title=title) for i in items]
+        return add(incoming, self.folder, embedder=self.embedder())
+
+    def add_text(self, text: str, *, title: str, doc: str | None = None) -> dict[str, str]:
+        """Add an article pasted as text (or Markdown, or a page's HTML)."""
+        raw = text.encode("utf-8")
+        if len(raw) > MAX_BYTES:
+            raise SourceError(f"article too large: {len(raw):,} bytes; the limit is {MAX_BYTES:,}")
+        item = from_bytes(raw, name=doc or title, source="pasted", title=title)
+        return add([item], self.folder, embedder=self.embedder())
+
+    def remove(self, doc: str) -> Document:
+        return remove(doc, self.folder)
+
+    def embedder(self) -> Embedder:
+        """The index's own query encoder when it has one (no torch), else its model."""
+        if self._embedder is None:
+            from qa.embedding import SentenceTransformerEmbedder, query_embedder
+
+            try:
+                manifest = store.read_manifest(self.folder)
+            except IndexMissingError:
+                self._embedder = SentenceTransformerEmbedder()
+            else:
+                self._embedder = query_embedder(self.folder, manifest["model"]["id"])
+        return self._embedder

@@ -9,7 +9,7 @@ import re
 import tempfile
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Self
 
@@ -20,8 +20,9 @@ from qa import store
 from qa.attribution import Speaker
 from qa.chunking import Chunk
 from qa.embedding import MODEL_ENV, Embedder, SentenceTransformerEmbedder, query_embedder
-from qa.errors import IndexStaleError, IndexWriteError, QAError
+from qa.errors import IndexStaleError, IndexWriteError, QAError, SourceError
 from qa.question import SpeakerIndex, answer_type, clean_question, speaker_words, speakers_named, topic_words
+from qa.reading import load_article
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ class Hit:
     quotes: tuple[str, ...] = ()
     evidence: tuple[tuple[int, int], ...] = ()  # source offsets of the sentences that answer best, best first
     evidence_score: float = 0.0  # cosine of the best of them with the question
+    title: str = ""  # the article's title (its doc id when it has none), when the index holds several
 
     def evidence_text(self) -> list[str]:
         return [self.text[s - self.start : e - self.start] for s, e in self.evidence]
@@ -93,6 +95,7 @@ class Hit:
             "score": round(self.score, 6),
             "paragraph": self.paragraph,
             "doc": self.doc,
+            "title": self.title,
             "speaker": self.speaker,
             "role": self.role,
             "kind": self.kind,
@@ -114,8 +117,15 @@ class Searcher:
         self.ranking = ranking or Ranking.bundled()
         self._chunks = data.chunks
         self._by_speaker: dict[str | None, list[int]] = {}
+        self._by_doc: dict[str, list[int]] = {}
         for chunk in data.chunks:
             self._by_speaker.setdefault(chunk.speaker, []).append(chunk.id)
+            self._by_doc.setdefault(chunk.doc, []).append(chunk.id)
+        self.titles = {
+            raw["doc"]: raw.get("title") or raw["doc"]
+            for raw in data.manifest.get("sources", [])
+            if isinstance(raw, dict)
+        }
         self._lock = threading.Lock()  # faiss searches are thread-safe; the encoder is guarded
         self._articles: dict[str, articles.Article] | None = None
         self._matrix = _matrix(data.vectors)
@@ -185,6 +195,15 @@ class Searcher:
     def speaker_chunks(self, name: str | None) -> list[int]:
         return list(self._by_speaker.get(name, []))
 
+    def doc_chunks(self, doc: str | None) -> list[int] | None:
+        """The chunk ids of one article (None: no filter). Raises SourceError for an unknown doc."""
+        if doc is None:
+            return None
+        if doc not in self._by_doc:
+            known = ", ".join(sorted(self._by_doc)[:20])
+            raise SourceError(f"no article {doc!r} in the index (articles: {known})")
+        return list(self._by_doc[doc])
+
     def paragraph_text(self, doc: str, paragraph: int) -> str:
         """The whole paragraph a hit stands in: from the source, else from its chunks."""
         with self._lock:
@@ -193,7 +212,7 @@ class Searcher:
                 for raw in self.index.manifest.get("sources", []):
                     ref = store.SourceRef(**raw)
                     try:
-                        loaded = articles.load(ref.resolve())
+                        loaded = load_article(ref.resolve())
                     except QAError:
                         continue
                     if loaded.sha256 == ref.sha256:
@@ -254,7 +273,7 @@ class Searcher:
         for i in order.tolist():
             chunk = self._chunks[int(candidates[i])]
             evidence = self._evidence(vector, int(candidates[i]), float(best[i]))
-            hits.append(_hit(chunk, float(fused[i]), float(dense[i]), float(lex[i]), evidence, float(best[i])))
+            hits.append(self._hit(chunk, float(fused[i]), float(dense[i]), float(lex[i]), evidence, float(best[i])))
         return hits
 
     def shapes(self, kind: str) -> np.ndarray:
@@ -297,19 +316,25 @@ class Searcher:
 
     def hit(self, chunk_id: int) -> Hit:
         """A chunk as a hit, unscored (for passages chosen by position, not by a question)."""
-        return _hit(self._chunks[chunk_id], 0.0, 0.0, 0.0, (), 0.0)
+        return self._hit(self._chunks[chunk_id], 0.0, 0.0, 0.0, (), 0.0)
 
-    def search(self, question: str, k: int = 5, *, speaker: str | None = None) -> list[Hit]:
+    def _hit(self, chunk: Chunk, *scores: Any) -> Hit:
+        hit = _hit(chunk, *scores)
+        return replace(hit, title=self.titles.get(chunk.doc, chunk.doc)) if len(self.titles) > 1 else hit
+
+    def search(self, question: str, k: int = 5, *, speaker: str | None = None, doc: str | None = None) -> list[Hit]:
         """The k passages that best answer the question, best first; never abstains.
 
         A question that names a speaker (by name, surname, role or organisation) prefers that
-        speaker's statements. `speaker` restricts the search to one speaker explicitly.
+        speaker's statements. `speaker` restricts the search to one speaker explicitly, `doc`
+        to one article.
         """
         text = clean_question(question)
         k = max(1, int(k))
+        scope = self.doc_chunks(doc)
         named = [] if speaker else speakers_named(text, self.speaker_index)
-        restrict = self.speaker_chunks(speaker) if speaker else None
-        if speaker and not restrict:
+        restrict = within(self.speaker_chunks(speaker) if speaker else None, scope)
+        if (speaker or doc) and not restrict:
             return []
         # a question about a speaker and nothing else ("What did X say?") is led by them outright
         only_speaker = bool(named) and not topic_words(text, speaker_words(text, named, self.speaker_index))
@@ -321,6 +346,16 @@ class Searcher:
             boost_weight=1.0 if only_speaker else None,
             kind=answer_type(text),
         )
+
+
+def within(ids: Sequence[int] | None, scope: Sequence[int] | None) -> list[int] | None:
+    """Chunk ids limited to a scope (None on either side: no limit from that side)."""
+    if scope is None:
+        return None if ids is None else list(ids)
+    if ids is None:
+        return list(scope)
+    allowed = set(scope)
+    return [i for i in ids if i in allowed]
 
 
 def _dense_scores(matrix: np.ndarray, vector: np.ndarray, ids: np.ndarray) -> np.ndarray:

@@ -43,6 +43,7 @@ from qa.chunking import (
 from qa.embedding import Embedder
 from qa.errors import IndexCorruptError, IndexMissingError, IndexWriteError, ModelError, SourceError
 from qa.lexical import STOPWORDS, Lexical, words
+from qa.reading import load_article
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +207,7 @@ def build(
     """
     started = time.perf_counter()
     paths = list(sources or [])
-    loaded = [articles.load(p) for p in paths] if paths else [articles.load()]
+    loaded = [load_article(p) for p in paths] if paths else [articles.load()]
     docs = [a.doc for a in loaded]
     if len(set(docs)) != len(docs):
         raise SourceError(f"two sources share a document name: {sorted(docs)}")
@@ -234,7 +235,9 @@ def build(
         texts = [embedding_text(c) for c in chunks] + sentence_texts
         _export_encoder(embedder, folder, texts, np.vstack([vectors, sentence_vectors]), int8=int8)
 
-    write_index(target, contents, manifest, started, encoder=encoder, before_commit=before_commit, checkpoint=checkpoint)
+    write_index(
+        target, contents, manifest, started, encoder=encoder, before_commit=before_commit, checkpoint=checkpoint
+    )
     log.info("built index of %d chunks in %s", len(chunks), target)
     return manifest
 
@@ -615,7 +618,7 @@ def stale_reasons(manifest: dict[str, Any], *, model: str | None = None) -> list
         if not path.exists():
             continue  # judged by sources_available()
         try:
-            current = articles.load(path).sha256
+            current = load_article(path).sha256
         except SourceError as exc:
             reasons.append(str(exc))
             continue
