@@ -15,6 +15,7 @@ from qa.errors import SourceError
 
 MAX_BYTES = 2_000_000  # an article file (or paste) over 2 MB is refused
 FORMATS = ("text", "markdown", "html")
+MIN_PAGE_WORDS = 25  # fewer words read from a web page are its furniture, not an article
 _DOC = re.compile(r"[^\w.-]+", re.UNICODE)
 
 
@@ -84,7 +85,7 @@ def from_bytes(raw: bytes, *, name: str, source: str, title: str | None = None, 
     page_title = ""
     if kind == "html":
         text, page_title, byline, date = html_article(decoded)
-        if not text.strip():
+        if len(text.split()) < MIN_PAGE_WORDS:  # a menu or a notice, not a story
             raise SourceError(f"{label}: no article text found in the page")
     elif kind == "markdown":
         text = markdown_text(decoded)
@@ -135,10 +136,10 @@ _MD_RULES = [
     (re.compile(r"^```.*?^```\s*$", re.MULTILINE | re.DOTALL), ""),  # code blocks
     (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images
     (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links keep their words
-    (re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", re.MULTILINE), r"\1"),  # headings
-    (re.compile(r"^\s{0,3}>\s?", re.MULTILINE), ""),  # block quotes
-    (re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.MULTILINE), ""),  # list markers
-    (re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$", re.MULTILINE), ""),  # rules
+    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$", re.MULTILINE), r"\1"),  # headings
+    (re.compile(r"^[ \t]{0,3}>[ \t]?", re.MULTILINE), ""),  # block quotes
+    (re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+", re.MULTILINE), ""),  # list markers
+    (re.compile(r"^[ \t]*(?:-{3,}|\*{3,}|_{3,})[ \t]*$", re.MULTILINE), ""),  # rules
     (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # bold
     (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),  # italics
     (re.compile(r"`([^`]+)`"), r"\1"),  # inline code
@@ -162,7 +163,7 @@ def _headline(text: str) -> str:
 
 def _first_heading(source: str, kind: str) -> str:
     if kind == "markdown":
-        found = re.search(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", source, flags=re.MULTILINE)
+        found = re.search(r"^[ \t]{0,3}#[ \t]+(.+?)[ \t]*#*[ \t]*$", source, flags=re.MULTILINE)
         return found.group(1) if found else ""
     return ""
 
