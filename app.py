@@ -15,6 +15,7 @@ import socket
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -33,7 +34,10 @@ MAX_QUEUE = 256
 CONCURRENCY = 4
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
-MAX_BODY = 2 * 1024 * 1024  # bytes of one request: a long chat with its source views fits easily
+MAX_BODY = 2 * 1024 * 1024  # bytes of one request: an article at its size limit, or a long chat, fits
+ALL = ""  # the article picker's value for "every article"
+UPLOAD_TYPES = [".txt", ".md", ".markdown", ".html", ".htm"]
+MAX_UPLOAD_MB = 2  # the article size limit (qa.reading.MAX_BYTES)
 MAX_QUOTES = 20
 ECHO_CHARS = 300  # how much of a refused, over-long question the chat shows back
 MAX_MESSAGES = 200  # chat messages kept (the oldest go first); each turn is two
@@ -44,10 +48,10 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class RequestGuard:
-    """ASGI middleware: refuse file uploads (no component takes files) and over-large bodies.
+    """ASGI middleware: refuse over-large request bodies (uploads included).
 
-    Both are refused before the body is read, so a refusal costs no memory. A body sent
-    without a length is counted as it arrives and cut off at the limit.
+    A body with a length over the limit is refused before it is read, so a refusal costs no
+    memory; a body sent without a length is counted as it arrives and cut off at the limit.
     """
 
     def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], max_body: int = MAX_BODY) -> None:
@@ -57,10 +61,6 @@ class RequestGuard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
-            return
-        path = scope.get("path", "").rstrip("/")
-        if scope.get("method") == "POST" and path.rsplit("/", 1)[-1] == "upload":
-            await _refuse(send, 403, "this app takes no file uploads")
             return
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body):
@@ -138,6 +138,12 @@ def check_speaker(value: object) -> str | None:
     raise ValueError("speaker must be a name (text) or null")
 
 
+def check_doc(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value or None
+    raise ValueError("doc must be an article's doc id (text) or null")
+
+
 def check_history(value: object) -> list[str]:
     if value is None:
         return []
@@ -179,10 +185,89 @@ class ChatApp:
     """The chat's behaviour, kept apart from the layout so it can be tested directly."""
 
     def __init__(self, retriever: Retriever) -> None:
+        import threading
+
         self.retriever = retriever
+        self._changing = threading.Lock()  # one library change at a time; answers go on meanwhile
 
     def speakers(self) -> list[str]:
-        return [ANYONE, *(s.name for s in self.retriever.speakers)]
+        return [ANYONE, *dict.fromkeys(s.name for s in self.retriever.speakers)]
+
+    # ------------------------------------------------------------ the library
+
+    def library(self) -> Any:
+        from qa.library import Library
+
+        return Library(self.retriever.index.folder, embedder=self.retriever.embedder)
+
+    def documents(self) -> list[list[object]]:
+        """The articles panel: one row per article."""
+        return [
+            [d.title, d.doc, d.paragraphs, d.speakers, d.added.replace("T", " ").rstrip("Z")]
+            for d in self.library().documents()
+        ]
+
+    def doc_choices(self, *, every: bool = True) -> list[tuple[str, str]]:
+        """(label, doc id) for the article pickers."""
+        docs = [(f"{d.title} ({d.doc})" if d.title != d.doc else d.doc, d.doc) for d in self.library().documents()]
+        return [("All articles", ALL), *docs] if every else docs
+
+    def add_article(self, text: str | None, upload: str | None, title: str | None) -> str:
+        """Add a pasted or uploaded article; the upload is deleted once read. Returns a status line."""
+        from qa.errors import QAError
+        from qa.reading import MAX_BYTES, from_bytes
+
+        try:
+            if upload:
+                path = Path(upload)
+                try:
+                    if path.suffix.lower() not in UPLOAD_TYPES:
+                        raise ValueError(f"upload a {', '.join(UPLOAD_TYPES)} file")
+                    if path.stat().st_size > MAX_BYTES:
+                        raise ValueError(f"the file is over {MAX_BYTES:,} bytes")
+                    raw = path.read_bytes()
+                finally:
+                    path.unlink(missing_ok=True)
+                name = (title or "").strip() or path.stem
+                item = from_bytes(
+                    raw, name=name, source=path.name, title=(title or "").strip() or None, suffix=path.suffix.lower()
+                )
+            elif text and text.strip():
+                name = (title or "").strip()
+                if not name:
+                    raise ValueError("give the pasted article a title")
+                raw = text.encode("utf-8")
+                if len(raw) > MAX_BYTES:
+                    raise ValueError(f"the text is over {MAX_BYTES:,} bytes")
+                item = from_bytes(raw, name=name, source="pasted", title=name)
+            else:
+                raise ValueError("paste an article or choose a file")
+            with self._changing:
+                outcome = self.library().add([item])
+                self.reload()
+        except (QAError, ValueError) as exc:
+            return f"**Not added:** {html.escape(str(exc))}"
+        what = next(iter(outcome.values()))
+        return f"**{html.escape(item.title)}** ({html.escape(item.doc)}): {what}."
+
+    def remove_article(self, doc: str | None) -> str:
+        from qa.errors import QAError
+
+        if not doc:
+            return "**Choose an article to remove.**"
+        try:
+            with self._changing:
+                gone = self.library().remove(doc)
+                self.reload()
+        except QAError as exc:
+            return f"**Not removed:** {html.escape(str(exc))}"
+        return f"**{html.escape(gone.title)}** ({html.escape(gone.doc)}): removed."
+
+    def reload(self) -> None:
+        """Load the changed index; the encoder already loaded is reused."""
+        from qa.answering import Retriever
+
+        self.retriever = Retriever.load(self.retriever.index.folder, embedder=self.retriever.embedder)
 
     def examples(self) -> list[str]:
         """Example questions drawn from whatever article is indexed."""
@@ -202,7 +287,7 @@ class ChatApp:
         """A collapsed view of the whole paragraph, with the quoted words marked."""
         paragraph = self.retriever.paragraph_text(hit.doc, hit.paragraph)
         return (
-            f"<details><summary>Source: paragraph {hit.paragraph} of {html.escape(hit.doc)}</summary>"
+            f"<details><summary>Source: paragraph {hit.paragraph} of {html.escape(hit.title or hit.doc)}</summary>"
             f"<p>{_highlight(paragraph, hit)}</p></details>"
         )
 
@@ -210,16 +295,24 @@ class ChatApp:
         """The answer's Markdown with an openable source view under every quote."""
         return answer.render(after=self.source_view)
 
-    def answer(self, question: str, turns: Sequence[str], speaker: str | None, k: object) -> Answer:
+    def answer(
+        self, question: str, turns: Sequence[str], speaker: str | None, k: object, doc: str | None = None
+    ) -> Answer:
         who = None if not speaker or speaker == ANYONE else speaker
-        return self.retriever.answer(question, history=list(turns), k=quote_count(k), speaker=who)
+        return self.retriever.answer(question, history=list(turns), k=quote_count(k), speaker=who, doc=doc or None)
 
     def respond(
-        self, message: str, chat: list[dict[str, Any]] | None, turns: list[str] | None, speaker: str | None, k: float
+        self,
+        message: str,
+        chat: list[dict[str, Any]] | None,
+        turns: list[str] | None,
+        speaker: str | None,
+        k: float,
+        doc: str | None = None,
     ) -> tuple[list[dict[str, Any]], list[str], str]:
         """One chat turn: the user's words shown as typed, then the answer."""
         from qa.answering import verbatim
-        from qa.errors import BadQuestionError, QAError
+        from qa.errors import BadQuestionError, QAError, SourceError
         from qa.question import MAX_QUESTION_CHARS
 
         chat = list(chat or [])[-MAX_MESSAGES + 2 :]
@@ -227,11 +320,11 @@ class ChatApp:
         message = message if isinstance(message, str) else ""
         shown = echo(message)
         try:
-            answer = self.answer(message, turns, check_speaker(speaker), k)
+            answer = self.answer(message, turns, check_speaker(speaker), k, check_doc(doc))
             text = self.reply(answer)
         except BadQuestionError as exc:
             text = f"**I can't take that question:** {verbatim(str(exc))}."
-        except ValueError as exc:
+        except (ValueError, SourceError) as exc:
             text = f"**I can't use that setting:** {verbatim(str(exc))}."
         except QAError as exc:
             log.error("answering failed: %s", exc)
@@ -242,13 +335,18 @@ class ChatApp:
         return chat, turns[-MAX_MESSAGES // 2 :], ""
 
     def retry(
-        self, chat: list[dict[str, Any]] | None, turns: list[str] | None, speaker: str | None, k: float
+        self,
+        chat: list[dict[str, Any]] | None,
+        turns: list[str] | None,
+        speaker: str | None,
+        k: float,
+        doc: str | None = None,
     ) -> tuple[list[dict[str, Any]], list[str]]:
         chat, turns = list(chat or []), list(turns or [])
         if not turns:
             return chat, turns
         last = turns.pop()
-        chat, turns, _ = self.respond(last, chat[:-2], turns, speaker, k)
+        chat, turns, _ = self.respond(last, chat[:-2], turns, speaker, k, doc)
         return chat, turns
 
     def undo(
@@ -257,22 +355,24 @@ class ChatApp:
         return list(chat or [])[:-2], list(turns or [])[:-1]
 
     def api_ask(
-        self, question: object, history: object = None, speaker: object = None, k: object = 3
+        self, question: object, history: object = None, speaker: object = None, k: object = 3, doc: object = None
     ) -> dict[str, Any]:
         """Structured answer: quotes with text, speaker, role, kind, paragraph, score; abstained flag.
 
         Raises:
             ValueError naming the argument that is not usable.
         """
-        from qa.errors import BadQuestionError
+        from qa.errors import BadQuestionError, SourceError
 
         if not isinstance(question, str):
             raise ValueError("question must be text")
         turns, who, count = check_history(history), check_speaker(speaker), quote_count(k)
         try:
-            answer = self.answer(question, turns, who, count)
+            answer = self.answer(question, turns, who, count, check_doc(doc))
         except BadQuestionError as exc:
             return {"error": str(exc), "abstained": True, "quotes": [], "message": str(exc)}
+        except SourceError as exc:  # an unknown doc
+            raise ValueError(str(exc)) from None
         data = answer.to_json()
         data["quotes"] = data.pop("hits")  # the API speaks of quotes
         return data
@@ -285,10 +385,12 @@ def build(retriever: Retriever) -> gr.Blocks:
     chat_app = ChatApp(retriever)
     from qa.question import MAX_QUESTION_CHARS
 
-    def api_ask(question: str, history: list[str] | None = None, speaker: str | None = None, k: int = 3) -> dict:
-        """Answer a question; returns quotes with attribution, or abstained=True."""
+    def api_ask(
+        question: str, history: list[str] | None = None, speaker: str | None = None, k: int = 3, doc: str | None = None
+    ) -> dict:
+        """Answer a question; returns quotes with attribution, or abstained=True. `doc`: one article."""
         try:
-            return chat_app.api_ask(question, history, speaker, k)
+            return chat_app.api_ask(question, history, speaker, k, doc)
         except ValueError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
 
@@ -298,6 +400,7 @@ def build(retriever: Retriever) -> gr.Blocks:
             "their role and the paragraph. When the article does not say, the bot tells you."
         )
         with gr.Row():
+            picker = gr.Dropdown(chat_app.doc_choices(), value=ALL, label="Article", scale=3, elem_id="article-picker")
             speaker = gr.Dropdown(chat_app.speakers(), value=ANYONE, label="Only quotes from", scale=3)
             k = gr.Slider(1, 10, value=3, step=1, label="Quotes to show", scale=2)
         chatbot = gr.Chatbot(
@@ -324,11 +427,69 @@ def build(retriever: Retriever) -> gr.Blocks:
         gr.Examples(chat_app.examples(), inputs=box, label="Try")
         gr.Markdown(f"Questions longer than {MAX_QUESTION_CHARS} characters are refused.", elem_classes="note")
 
-        inputs = [box, chatbot, turns, speaker, k]
+        with gr.Accordion("Articles", open=False, elem_id="articles"):
+            table = gr.Dataframe(
+                chat_app.documents(),
+                headers=["title", "doc", "paragraphs", "speakers", "added (UTC)"],
+                interactive=False,
+                elem_id="article-list",
+            )
+            with gr.Row():
+                with gr.Column(scale=3):
+                    title = gr.Textbox(label="Title", max_lines=1, elem_id="article-title")
+                    pasted = gr.Textbox(
+                        label="Paste an article (text, Markdown or a page's HTML)", lines=5, elem_id="article-text"
+                    )
+                with gr.Column(scale=2):
+                    upload = gr.File(
+                        label=f"...or upload a file (up to {MAX_UPLOAD_MB} MB)",
+                        file_types=UPLOAD_TYPES,
+                        type="filepath",
+                        elem_id="article-file",
+                    )
+                    add = gr.Button("Add article", variant="primary", elem_id="add-article")
+            with gr.Row():
+                gone = gr.Dropdown(
+                    chat_app.doc_choices(every=False), label="Article to remove", scale=3, elem_id="remove-choice"
+                )
+                remove = gr.Button("Remove article", variant="stop", scale=1, elem_id="remove-article")
+            status = gr.Markdown(elem_id="article-status")
+
+        def refreshed(message: str, chosen: str | None) -> tuple[Any, ...]:
+            choices = chat_app.doc_choices()
+            keep = chosen if chosen in {c[1] for c in choices} else ALL
+            return (
+                message,
+                chat_app.documents(),
+                gr.Dropdown(choices=choices, value=keep),
+                gr.Dropdown(choices=chat_app.doc_choices(every=False), value=None),
+                gr.Dropdown(choices=chat_app.speakers(), value=ANYONE),
+            )
+
+        def on_add(
+            text: str,
+            file: str | None,
+            name: str,
+            chosen: str | None,
+            progress=gr.Progress(),  # noqa: B008 (how Gradio asks for a progress bar)
+        ) -> tuple[Any, ...]:
+            progress(0.1, desc="reading and attributing the article")
+            message = chat_app.add_article(text, file, name)
+            progress(1.0, desc="indexed")
+            return (*refreshed(message, chosen), "", None, "")
+
+        def on_remove(doc: str | None, chosen: str | None) -> tuple[Any, ...]:
+            return refreshed(chat_app.remove_article(doc), chosen)
+
+        listing = [status, table, picker, gone, speaker]
+        add.click(on_add, [pasted, upload, title, picker], [*listing, pasted, upload, title], api_visibility="private")
+        remove.click(on_remove, [gone, picker], listing, api_visibility="private")
+
+        inputs = [box, chatbot, turns, speaker, k, picker]
         outputs = [chatbot, turns, box]
         box.submit(chat_app.respond, inputs, outputs, api_name="chat")
         send.click(chat_app.respond, inputs, outputs, api_visibility="private")
-        chatbot.retry(chat_app.retry, [chatbot, turns, speaker, k], [chatbot, turns], api_visibility="private")
+        chatbot.retry(chat_app.retry, [chatbot, turns, speaker, k, picker], [chatbot, turns], api_visibility="private")
         chatbot.undo(chat_app.undo, [chatbot, turns], [chatbot, turns], api_visibility="private")
         chatbot.clear(lambda: [], None, turns, api_visibility="private")
         gr.api(api_ask, api_name="ask")
@@ -385,7 +546,7 @@ def main(
             server_port=args.port,
             share=False,
             show_error=False,
-            max_file_size="1mb",
+            max_file_size=MAX_UPLOAD_MB * 1_000_000,
             quiet=True,
             ssr_mode=False,
             app_kwargs={"middleware": [Middleware(RequestGuard)]},

@@ -102,10 +102,16 @@ def test_raw_length_is_checked_before_normalising(monkeypatch):
 
 
 @pytest.mark.e2e
-def test_uploads_are_refused(url):
-    status, body = _post(url + "gradio_api/upload", b"x" * 1000, "application/octet-stream")
-    assert 400 <= status < 500
-    assert b"no file uploads" in body
+def test_oversized_uploads_are_refused(url):
+    boundary = "qa-test-boundary"
+    part = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="big.txt"\r\n'
+        "Content-Type: text/plain\r\n\r\n"
+    ).encode()
+    body = part + b"word " * 700_000 + f"\r\n--{boundary}--\r\n".encode()  # 3.5 MB, over the 2 MB limit
+    status, answer = _post(url + "gradio_api/upload", body, f"multipart/form-data; boundary={boundary}")
+    assert status == 413
+    assert b"over" in answer
 
 
 @pytest.mark.e2e
