@@ -385,14 +385,27 @@ def build(retriever: Retriever) -> gr.Blocks:
     chat_app = ChatApp(retriever)
     from qa.question import MAX_QUESTION_CHARS
 
-    def api_ask(
-        question: str, history: list[str] | None = None, speaker: str | None = None, k: int = 3, doc: str | None = None
+    def api_ask(question: str, history: list[str] | None = None, speaker: str | None = None, k: int = 3) -> dict:
+        """Answer a question; returns quotes with attribution, or abstained=True."""
+        try:
+            return chat_app.api_ask(question, history, speaker, k)
+        except ValueError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+
+    def api_ask_article(
+        question: str, doc: str, history: list[str] | None = None, speaker: str | None = None, k: int = 3
     ) -> dict:
-        """Answer a question; returns quotes with attribution, or abstained=True. `doc`: one article."""
+        """Answer a question from one article (its doc id); otherwise as /ask."""
         try:
             return chat_app.api_ask(question, history, speaker, k, doc)
         except ValueError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
+
+    def api_articles() -> list[dict]:
+        """The articles in the index: doc, title, source, format, paragraphs, chunks, speakers, added."""
+        from dataclasses import asdict
+
+        return [asdict(d) for d in chat_app.library().documents()]
 
     with gr.Blocks(title="Ask the article", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(
@@ -493,6 +506,8 @@ def build(retriever: Retriever) -> gr.Blocks:
         chatbot.undo(chat_app.undo, [chatbot, turns], [chatbot, turns], api_visibility="private")
         chatbot.clear(lambda: [], None, turns, api_visibility="private")
         gr.api(api_ask, api_name="ask")
+        gr.api(api_ask_article, api_name="ask_article")
+        gr.api(api_articles, api_name="articles")
     demo.queue(max_size=MAX_QUEUE, default_concurrency_limit=CONCURRENCY)
     return demo
 

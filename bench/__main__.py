@@ -4,6 +4,7 @@ python -m bench [--sizes 1000,10000,100000] [--sessions 50]
 python -m bench squad [--split ...]   answer quality on SQuAD 2.0 beside plain peers
 python -m bench fit                   fit fusion weights and the refusal model (qa/data/)
 python -m bench encoders              query encoders side by side: torch, ONNX fp32, ONNX int8
+python -m bench library               a library of over 1,000 articles: full build against adding one
 """
 
 from __future__ import annotations
@@ -173,7 +174,7 @@ def machine() -> dict[str, object]:
 
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] in ("squad", "fit", "encoders"):
+    if len(sys.argv) > 1 and sys.argv[1] in ("squad", "fit", "encoders", "library"):
         import importlib
 
         importlib.import_module(f"bench.{sys.argv[1]}").main(sys.argv[2:])

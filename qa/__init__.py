@@ -14,6 +14,7 @@ __all__ = [
     "IndexCorruptError",
     "IndexMissingError",
     "IndexStaleError",
+    "Library",
     "ModelError",
     "QAError",
     "Retriever",
@@ -25,6 +26,7 @@ __all__ = [
 _WHERE = {
     "Answer": "qa.answering",
     "Hit": "qa.retrieval",
+    "Library": "qa.library",
     "Retriever": "qa.answering",
     "Statement": "qa.attribution",
     "attribute": "qa.attribution",
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
         QAError,
         SourceError,
     )
+    from qa.library import Library
     from qa.retrieval import Hit
 
 

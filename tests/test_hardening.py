@@ -55,10 +55,14 @@ def _post(url: str, body: bytes, content_type: str = "application/json") -> tupl
 
 def _ask_raw(url: str, body: str) -> str:
     """Call /ask over plain HTTP (so NaN and other non-JSON-client values can be sent)."""
-    status, raw = _post(url + "gradio_api/call/ask", body.encode())
+    return _ask_raw_to(url, "ask", body)
+
+
+def _ask_raw_to(url: str, endpoint: str, body: str) -> str:
+    status, raw = _post(url + f"gradio_api/call/{endpoint}", body.encode())
     assert status == 200, raw
     event = json.loads(raw)["event_id"]
-    with urllib.request.urlopen(f"{url}gradio_api/call/ask/{event}", timeout=60) as response:
+    with urllib.request.urlopen(f"{url}gradio_api/call/{endpoint}/{event}", timeout=60) as response:
         return response.read().decode()
 
 
@@ -394,3 +398,16 @@ def test_serve_on_a_busy_port_fails_fast():
         elapsed = time.monotonic() - started
     assert "already in use" in _one_line_error(result)
     assert elapsed < 4
+
+
+@pytest.mark.e2e
+def test_one_article_over_the_api(url):
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    listed = client.predict(api_name="/articles")
+    assert [d["doc"] for d in listed] == ["wuzhen-2024-ai"] and listed[0]["chunks"] == 16
+    answer = client.predict("Who said safety must be the foundation?", "wuzhen-2024-ai", api_name="/ask_article")
+    assert answer["quotes"][0]["doc"] == "wuzhen-2024-ai"
+    events = _ask_raw_to(url, "ask_article", '{"data": ["Who is quoted?", "no-such-article", null, null, 3]}')
+    assert "event: error" in events and "no article" in events
