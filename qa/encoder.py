@@ -128,6 +128,22 @@ class OnnxEmbedder:
         """The encoder in folder, once its files and parity check out (EncoderUnavailable if not)."""
         return cls(Path(folder), variant, read_record(Path(folder), variant))
 
+    def export_encoder(
+        self, folder: Path, *, texts: list[str], reference: np.ndarray, int8: bool = False
+    ) -> dict[str, Any]:
+        """Give another index this encoder: its files, hard-linked where the disk allows (it
+        is the model's, whatever the articles). Its vectors are the ones `reference` holds."""
+        import shutil
+
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in self.folder.iterdir():
+            if path.is_file():
+                try:
+                    os.link(path, folder / path.name)
+                except OSError:
+                    shutil.copy2(path, folder / path.name)
+        return read_record(folder, self.variant)
+
     def encode(self, texts: list[str], *, batch_size: int = BATCH, progress: bool = False) -> np.ndarray:
         """Unit-length float32 vectors, one row per text; long lists go in length-sorted batches."""
         if not texts:

@@ -9,6 +9,8 @@ stay are carried over, never recomputed.
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -263,23 +265,19 @@ def _link_encoder(folder: Path) -> Any:
         return None
 
     def link(target: Path) -> None:
-        target.mkdir()
         for path in source.iterdir():
             if path.is_file():
+                target.mkdir(exist_ok=True)
                 try:
-                    import os
-
                     os.link(path, target / path.name)
                 except OSError:
-                    import shutil
-
                     shutil.copy2(path, target / path.name)
 
     return link
 
 
 def _encoder_from(folder: Path, embedder: Embedder, contents: store.Contents) -> Any:
-    """The previous index's encoder when there is one; else an export, when the embedder can."""
+    """The previous index's encoder when there is one; else the embedder's (exported or linked)."""
     linked = _link_encoder(folder)
     if linked is not None or not hasattr(embedder, "export_encoder"):
         return linked

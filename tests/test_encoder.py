@@ -264,3 +264,12 @@ def test_reading_the_parse_only_when_it_matters_decides_as_always_reading_it(val
     assert set(full) == set(FEATURES)
     if not read:
         assert (confidence <= exact_confidence + 1e-9) if lazy else (confidence >= exact_confidence - 1e-9)
+
+
+def test_an_index_built_with_the_onnx_encoder_carries_it(tmp_path: Path):
+    from .conftest import ARTICLES
+
+    onnx = OnnxEmbedder.open(INDEX / encoder.FOLDER)
+    store.build([ARTICLES / "river-cleanup.txt"], tmp_path / "index", embedder=onnx)
+    chosen = query_embedder(tmp_path / "index", onnx.model_id)
+    assert isinstance(chosen, OnnxEmbedder)  # questions to it need no torch either
