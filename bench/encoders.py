@@ -92,12 +92,12 @@ def cold(rounds: int) -> dict[str, Any]:
 
 
 _API = f"""
-import resource, sys
+import sys
 from qa import Retriever
 r = Retriever.load()
 a = r.answer({QUESTION!r})
 assert a.hits
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM")) / 1024)
 print(sorted(m for m in ("torch", "transformers", "sentence_transformers", "scipy", "sklearn", "gradio") if m in sys.modules))
 """
 
@@ -168,9 +168,13 @@ def app_first_answer(rounds: int) -> dict[str, Any]:
 def embedders() -> dict[str, Any]:
     from qa import store
     from qa.embedding import SentenceTransformerEmbedder
-    from qa.encoder import FOLDER, OnnxEmbedder
+    from qa.encoder import FOLDER, EncoderUnavailable, OnnxEmbedder, read_record
 
     folder = store.default_index_dir() / FOLDER
+    try:
+        read_record(folder, "int8")
+    except EncoderUnavailable:  # export the int8 variant beside fp32 (what `qa check --int8` does)
+        store.add_encoder(store.default_index_dir(), SentenceTransformerEmbedder(), int8=True)
     return {
         "torch": SentenceTransformerEmbedder(),
         "fp32": OnnxEmbedder.open(folder, variant="fp32"),

@@ -273,3 +273,20 @@ def test_an_index_built_with_the_onnx_encoder_carries_it(tmp_path: Path):
     store.build([ARTICLES / "river-cleanup.txt"], tmp_path / "index", embedder=onnx)
     chosen = query_embedder(tmp_path / "index", onnx.model_id)
     assert isinstance(chosen, OnnxEmbedder)  # questions to it need no torch either
+
+
+def test_readme_encoder_figures_are_the_committed_run():
+    """The README's encoder tables come from the committed `make bench` run, which meets the
+    targets: cold `qa ask` at most 0.15x a bare sentence-transformers process, app first answer
+    within 5 s, warm encoding at most 0.4x torch, API peak RSS at most 250 MB."""
+    report = json.loads(sorted((ROOT / "bench" / "reports").glob("bench-*.json"))[-1].read_text())
+    readme = (ROOT / "README.md").read_text()
+    runs = report["encoders"]
+    fp32 = runs["cold_qa_ask"]["qa ask (fp32)"]
+    assert fp32["over_bare"] <= 0.15 and fp32["answered"] == "5/5"
+    assert f"**{fp32['over_bare']}**" in readme
+    assert runs["app_first_answer"]["fp32"]["median_s"] <= 5 and report["app_first_answer_s"] <= 5
+    assert f"**{runs['app_first_answer']['fp32']['median_s']} s**" in readme
+    assert runs["warm"]["fp32"]["encode_over_torch"] <= 0.4
+    assert runs["cold_api"]["fp32"]["peak_rss_mb"] <= 250 and report["api_peak_rss_mb"] <= 250
+    assert runs["cold_api"]["fp32"]["heavy_modules"] == "[]"
