@@ -68,7 +68,9 @@ def test_add_list_replace_remove(library: Library, tmp_path: Path, fake: FakeEmb
     assert fake.calls == calls and _bytes(library.folder) == before  # nothing embedded, nothing written
 
     changed = tmp_path / "river-cleanup.txt"
-    changed.write_text((ARTICLES / "river-cleanup.txt").read_text() + "\nThe mayor said the work would finish in May.\n")
+    changed.write_text(
+        (ARTICLES / "river-cleanup.txt").read_text() + "\nThe mayor said the work would finish in May.\n"
+    )
     assert library.add([changed]) == {"river-cleanup": "replaced"}
     assert [d.doc for d in library.documents()].count("river-cleanup") == 1
     r = Retriever.load(library.folder, embedder=fake)
@@ -122,11 +124,11 @@ def test_a_web_page_keeps_its_title_and_loses_its_boilerplate(library: Library, 
 
 
 def test_markdown_and_stdin(tmp_path: Path, fake: FakeEmbedder):
-    md = "# Council backs new tram line\n\nThe council *approved* the line on [Tuesday](http://x).\n\n- \"It will change the city,\" said Mayor Ana Ruiz.\n"
+    md = '# Council backs new tram line\n\nThe council *approved* the line on [Tuesday](http://x).\n\n- "It will change the city," said Mayor Ana Ruiz.\n'
     assert markdown_text(md).splitlines() == [
         "Council backs new tram line",
         "The council approved the line on Tuesday.",
-        "\"It will change the city,\" said Mayor Ana Ruiz.",
+        '"It will change the city," said Mayor Ana Ruiz.',
     ]
     item = from_bytes(md.encode(), name="tram", source="tram.md", suffix=".md")
     assert item.title == "Council backs new tram line" and item.format == "markdown"
@@ -148,7 +150,11 @@ def test_markdown_and_stdin(tmp_path: Path, fake: FakeEmbedder):
         ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR", "binary"),
         ("empty.txt", b"  \n\n ", "empty"),
         ("latin1.txt", "caf\u00e9".encode("latin-1"), "not UTF-8"),
-        ("nothing.html", b"<html><head><title>x</title></head><body><nav><a href=/>Home</a></nav></body></html>", "no article text"),
+        (
+            "nothing.html",
+            b"<html><head><title>x</title></head><body><nav><a href=/>Home</a></nav></body></html>",
+            "no article text",
+        ),
         ("huge.txt", b"word " * (MAX_BYTES // 5 + 10), "too large"),
     ],
 )
@@ -186,7 +192,7 @@ def test_cli_add_list_ask_remove(tmp_path: Path):
     start = time.perf_counter()
     assert "added: wuzhen-2024-ai" in qa("add", str(ROOT / "qa" / "data" / "wuzhen-2024-ai.txt"))
     assert "added: ferry" in qa("add", str(page))
-    assert "added: tram" in qa("add", "-", "--title", "tram", stdin="Trams return.\n\"Good news,\" said Ana Ruiz.\n")
+    assert "added: tram" in qa("add", "-", "--title", "tram", stdin='Trams return.\n"Good news," said Ana Ruiz.\n')
     listed = json.loads(qa("list", "--json"))
     assert [d["doc"] for d in listed] == ["wuzhen-2024-ai", "ferry", "tram"]
     assert set(listed[0]) >= {"doc", "title", "source", "paragraphs", "chunks", "speakers", "added"}
