@@ -212,11 +212,14 @@ def decision_features(
     }
 
 
-def parsed_features(retriever: Searcher, text: str, topic: dict[str, str], missing: list[str]) -> dict[str, float]:
+def parsed_features(
+    retriever: Searcher, text: str, topic: dict[str, str], missing: list[str], surface: set[str] | None = None
+) -> dict[str, float]:
     """The refusal features read from the question's parse: which of its nouns the article
-    lacks, whether it names someone the article never mentions, whether what it asks for
-    (its focus noun) is missing."""
-    surface, _ = _vocabulary(retriever)
+    lacks, whether it names someone the article never mentions (`surface`: the article's
+    words; the whole index's when None), whether what it asks for (its focus noun) is missing."""
+    if surface is None:
+        surface, _ = _vocabulary(retriever)
     things = things_asked(text) & set(topic)
     return {
         "covered_things": 1.0 - len(things & set(missing)) / len(things) if things else 1.0,
@@ -397,13 +400,20 @@ def _answer(
     query = _without(text, used_by_speaker) if confined is not None and used_by_speaker and topic else text
     surface, chunk_terms = _vocabulary(retriever)
     pool = restrict if restrict is not None else list(chunk_terms)
+    boost = [s.name for s in focus] if focus and confined is None else []
+    # with several articles and none picked, "the article" whose coverage the refusal reads is
+    # the one the best passage stands in, as it is when an index holds one article
+    lead = _leading_article(retriever, query, restrict, boost, text) if scope is None else None
+    if lead is not None:
+        pool = [i for i in pool if retriever.chunks[i].doc == lead]
+        surface = _article_words(retriever, lead)
     covered = set().union(*(chunk_terms[i] for i in pool)) if pool else set()
     everything = topic_words(text, set())  # for coverage: the words that found a speaker count too
     unmatched = [w for w, stem in everything.items() if stem not in covered]
     vectors = retriever.encode_many([query, *unmatched])
-    missing = _still_missing(retriever, unmatched, vectors[1:], covered if restrict is not None else None)
+    limited = restrict is not None or lead is not None
+    missing = _still_missing(retriever, unmatched, vectors[1:], covered if limited else None)
 
-    boost = [s.name for s in focus] if focus and confined is None else []
     ranked = [
         h
         for h in retriever.rank(
@@ -433,7 +443,7 @@ def _answer(
         answers, confidence, values = decide(
             model,
             decision_features(retriever, text, ranked, everything, missing),
-            lambda: parsed_features(retriever, text, everything, missing),
+            lambda: parsed_features(retriever, text, everything, missing, surface),
             free=parse_ranges(missing),
             exact=getattr(retriever, "exact", True),
         )
@@ -511,7 +521,8 @@ def _list_speakers(retriever: Searcher, text: str, docs: set[str] | None = None)
         intros.append(retriever.hit(intro.id))
     if not intros:
         return _abstain(text, "the article quotes no one; it is all narration", None)
-    intros.sort(key=lambda h: (h.doc, h.start))
+    order = {doc: i for i, doc in enumerate(getattr(retriever, "titles", {}))}
+    intros.sort(key=lambda h: (order.get(h.doc, len(order)), h.start))
     people = "; ".join(f"**{as_text(h.speaker or '')}**" + (f", {as_text(h.role)}" if h.role else "") for h in intros)
     return _passages(text, f"The article quotes {len(intros)}: {people}.", intros)
 
@@ -537,6 +548,31 @@ def _passages(text: str, preface: str, hits: list[Hit]) -> Answer:
         ranked=tuple(hits),
         marked=False,
     )
+
+
+def _leading_article(
+    retriever: Searcher, query: str, restrict: list[int] | None, boost: list[str], text: str
+) -> str | None:
+    """The article of the best passage, when the index holds several; None otherwise."""
+    if len(getattr(retriever, "titles", {})) < 2:
+        return None
+    best = retriever.rank(query, restrict=restrict, limit=1, boost=boost, kind=answer_type(text))
+    return best[0].doc if best else None
+
+
+def _article_words(retriever: Searcher, doc: str) -> set[str]:
+    """The surface words of one article and of the people it quotes (cached per article)."""
+    cache: dict[str, set[str]] = retriever.__dict__.setdefault("_article_words", {})
+    if doc not in cache:
+        found: set[str] = set()
+        for chunk in retriever.chunks:
+            if chunk.doc == doc:
+                found.update(words(chunk.text))
+        for s in retriever.speakers:
+            if s.doc in (doc, None):
+                found.update(words(f"{s.name} {s.role or ''} {' '.join(s.aliases)}"))
+        cache[doc] = found
+    return cache[doc]
 
 
 def _vocabulary(retriever: Searcher) -> tuple[set[str], dict[int, set[str]]]:

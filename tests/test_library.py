@@ -265,3 +265,23 @@ def test_sigkill_mid_add_or_remove_leaves_a_loadable_index(library: Library, op:
 def test_the_committed_index_lists_the_bundled_article():
     docs = Library(store.default_index_dir()).documents()
     assert [d.doc for d in docs] == ["wuzhen-2024-ai"] and docs[0].chunks == 16
+
+
+@pytest.mark.e2e
+def test_the_bundled_article_answers_as_well_inside_a_library(tmp_path: Path):
+    from qa.encoder import FOLDER, OnnxEmbedder
+    from qa.evaluation import read_questions
+
+    folder = tmp_path / "index"
+    shutil.copytree(store.default_index_dir(), folder)
+    encoder = OnnxEmbedder.open(folder / FOLDER)
+    Library(folder, embedder=encoder).add(sorted(ARTICLES.glob("*.txt")))
+    alone, shared = Retriever.load(embedder=encoder), Retriever.load(folder, embedder=encoder)
+    assert len(shared.titles) == 4
+    for q in read_questions(ROOT / "eval" / "questions.jsonl"):
+        if not q.gold_paragraphs:
+            continue
+        a = alone.answer(q.question, history=list(q.history))
+        b = shared.answer(q.question, history=list(q.history))
+        assert not b.abstained and b.hits[0].doc == "wuzhen-2024-ai", q.question
+        assert b.hits[0].paragraph == a.hits[0].paragraph, q.question
