@@ -189,6 +189,21 @@ class ChatApp:
 
         self.retriever = retriever
         self._changing = threading.Lock()  # one library change at a time; answers go on meanwhile
+        self._stamp = self._index_stamp()
+
+    def _index_stamp(self) -> int:
+        try:
+            return (self.retriever.index.folder / "manifest.json").stat().st_mtime_ns
+        except OSError:
+            return 0
+
+    def refresh(self) -> None:
+        """Load the index again when it changed on disk (`qa add` run beside the chat)."""
+        if self._index_stamp() != self._stamp:
+            with self._changing:
+                if self._index_stamp() != self._stamp:
+                    log.info("the index changed on disk; loading it again")
+                    self.reload()
 
     def speakers(self) -> list[str]:
         return [ANYONE, *dict.fromkeys(s.name for s in self.retriever.speakers)]
@@ -267,7 +282,9 @@ class ChatApp:
         """Load the changed index; the encoder already loaded is reused."""
         from qa.answering import Retriever
 
-        self.retriever = Retriever.load(self.retriever.index.folder, embedder=self.retriever.embedder)
+        folder = self.retriever.index.folder
+        self.retriever = Retriever.load(folder, embedder=self.retriever.embedder)
+        self._stamp = self._index_stamp()
 
     def examples(self) -> list[str]:
         """Example questions drawn from whatever article is indexed."""
@@ -299,6 +316,7 @@ class ChatApp:
         self, question: str, turns: Sequence[str], speaker: str | None, k: object, doc: str | None = None
     ) -> Answer:
         who = None if not speaker or speaker == ANYONE else speaker
+        self.refresh()
         return self.retriever.answer(question, history=list(turns), k=quote_count(k), speaker=who, doc=doc or None)
 
     def respond(
@@ -495,6 +513,12 @@ def build(retriever: Retriever) -> gr.Blocks:
             return refreshed(chat_app.remove_article(doc), chosen)
 
         listing = [status, table, picker, gone, speaker]
+
+        def on_load(chosen: str | None) -> tuple[Any, ...]:
+            chat_app.refresh()
+            return refreshed("", chosen)
+
+        demo.load(on_load, [picker], listing, api_visibility="private")
         add.click(on_add, [pasted, upload, title, picker], [*listing, pasted, upload, title], api_visibility="private")
         remove.click(on_remove, [gone, picker], listing, api_visibility="private")
 

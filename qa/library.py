@@ -12,7 +12,8 @@ import hashlib
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -86,9 +87,17 @@ def add(
     """Add articles to the index (created when missing): {doc: "added" | "replaced" | "unchanged"}.
 
     Only the new articles' chunks, sentences and words are embedded. An article whose doc id is
-    already in the index replaces it, unless its text is the same (then nothing is written)."""
-    started = time.perf_counter()
+    already in the index replaces it, unless its text is the same (then nothing is written).
+    Changes to one index wait for each other, so none is lost."""
     folder = Path(index_dir) if index_dir is not None else store.default_index_dir()
+    with changing(folder):
+        return _add(incoming, folder, embedder=embedder, checkpoint=checkpoint)
+
+
+def _add(
+    incoming: list[Incoming], folder: Path, *, embedder: Embedder, checkpoint: store.Checkpoint | None
+) -> dict[str, str]:
+    started = time.perf_counter()
     names = [i.doc for i in incoming]
     if len(set(names)) != len(names):
         raise SourceError(f"two of the articles would share a document name: {sorted(names)}")
@@ -185,8 +194,13 @@ def add(
 
 def remove(doc: str, index_dir: str | Path | None = None, *, checkpoint: store.Checkpoint | None = None) -> Document:
     """Take one article out of the index; the others' vectors are carried over as they are."""
-    started = time.perf_counter()
     folder = Path(index_dir) if index_dir is not None else store.default_index_dir()
+    with changing(folder):
+        return _remove(doc, folder, checkpoint=checkpoint)
+
+
+def _remove(doc: str, folder: Path, *, checkpoint: store.Checkpoint | None) -> Document:
+    started = time.perf_counter()
     listed = {d.doc: d for d in documents(folder)}
     if doc not in listed:
         raise SourceError(f"no article {doc!r} in {folder}; `qa list` shows what is there")
@@ -207,6 +221,22 @@ def remove(doc: str, index_dir: str | Path | None = None, *, checkpoint: store.C
 
 
 # ---------------------------------------------------------------- helpers
+
+
+@contextmanager
+def changing(folder: Path) -> Iterator[None]:
+    """Hold the index's change lock (a file beside it) while reading, changing and swapping it:
+    two additions at once would otherwise each start from the same old index, and one be lost."""
+    import fcntl
+
+    folder.resolve().parent.mkdir(parents=True, exist_ok=True)
+    lock = folder.resolve().parent / f".{folder.resolve().name}.lock"
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _read(folder: Path) -> tuple[dict[str, Any], store.Contents, dict[str, str]]:

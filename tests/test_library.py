@@ -285,3 +285,56 @@ def test_the_bundled_article_answers_as_well_inside_a_library(tmp_path: Path):
         b = shared.answer(q.question, history=list(q.history))
         assert not b.abstained and b.hits[0].doc == "wuzhen-2024-ai", q.question
         assert b.hits[0].paragraph == a.hits[0].paragraph, q.question
+
+
+_SLOW_ADD = """
+import sys, time
+sys.path.insert(0, {root!r})
+from pathlib import Path
+from tests.conftest import FakeEmbedder
+from qa import library
+
+class Slow(FakeEmbedder):
+    def encode(self, texts, **kw):
+        time.sleep(0.5)  # long enough for the other addition to start meanwhile
+        return super().encode(texts, **kw)
+
+library.add([library.read({source!r})], Path({target!r}), embedder=Slow())
+"""
+
+
+def test_two_additions_at_once_both_land(library: Library):
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                _SLOW_ADD.format(root=str(ROOT), source=str(ARTICLES / f"{name}.txt"), target=str(library.folder)),
+            ]
+        )
+        for name in ("warehouse-robots", "harbour-strike")
+    ]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    docs = {d.doc for d in library.documents()}
+    assert {"warehouse-robots", "harbour-strike", "river-cleanup", "wuzhen-2024-ai"} <= docs
+
+
+@pytest.mark.e2e
+def test_the_chat_sees_an_article_added_beside_it(tmp_path: Path):
+    from gradio_client import Client
+
+    from .server import running_app
+
+    folder = tmp_path / "index"
+    shutil.copytree(store.default_index_dir(), folder)
+    with running_app("--index", str(folder)) as url:
+        client = Client(url, verbose=False)
+        assert [d["doc"] for d in client.predict(api_name="/articles")] == ["wuzhen-2024-ai"]
+        subprocess.run(
+            [sys.executable, "-m", "qa.cli", "add", str(ARTICLES / "river-cleanup.txt"), "--index", str(folder)],
+            check=True,
+            capture_output=True,
+        )
+        answer = client.predict("Who is quoted?", "river-cleanup", api_name="/ask_article")
+        assert answer["quotes"] and all(q["doc"] == "river-cleanup" for q in answer["quotes"])
+        assert [d["doc"] for d in client.predict(api_name="/articles")] == ["wuzhen-2024-ai", "river-cleanup"]
