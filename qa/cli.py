@@ -136,7 +136,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
     print(f"index in {folder} is stale: {'; '.join(reasons)}; rebuilding")
     embedder = SentenceTransformerEmbedder(wanted or manifest["model"]["id"])
-    manifest = store.build(sources, folder, embedder=embedder, int8=args.int8)
+    manifest = store.build(sources, folder, embedder=embedder, int8=args.int8, records=store.records(manifest))
     print(f"rebuilt {manifest['chunk_count']} chunks in {folder}")
     return 0
 

@@ -178,7 +178,8 @@ class Searcher:
                 )
             embedder = embedder or SentenceTransformerEmbedder(model_id)
             log.warning("index in %s is stale (%s); rebuilding", folder, "; ".join(reasons))
-            folder = _rebuild(sources, folder, embedder, store.build_key(manifest, embedder.model_id))
+            key = store.build_key(manifest, embedder.model_id)
+            folder = _rebuild(sources, folder, embedder, key, store.records(manifest))
         data = store.load(folder)
         if embedder is None:
             embedder = query_embedder(folder, data.manifest["model"]["id"], model=asked, encoder=encoder)
@@ -402,10 +403,10 @@ def _hit(
     )
 
 
-def _rebuild(sources: list[Path], folder: Path, embedder: Embedder, key: str) -> Path:
+def _rebuild(sources: list[Path], folder: Path, embedder: Embedder, key: str, records: list[store.SourceRef]) -> Path:
     """Rebuild in place; if the folder cannot be written, use (or make) a cached private copy."""
     try:
-        store.build(sources, folder, embedder=embedder)
+        store.build(sources, folder, embedder=embedder, records=records)
         return folder
     except IndexWriteError:
         pass
@@ -418,5 +419,5 @@ def _rebuild(sources: list[Path], folder: Path, embedder: Embedder, key: str) ->
     except QAError:
         pass
     log.warning("%s is read-only; using a fresh index built in %s", folder, private)
-    store.build(sources, private, embedder=embedder)
+    store.build(sources, private, embedder=embedder, records=records)
     return private

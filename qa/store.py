@@ -186,6 +186,7 @@ def build(
     before_commit: Callable[[Path], None] | None = None,
     checkpoint: Checkpoint | None = None,
     int8: bool = False,
+    records: Iterable[SourceRef] = (),
 ) -> dict[str, Any]:
     """Attribute, chunk, embed and index the articles; swap the result into index_dir atomically.
 
@@ -198,6 +199,8 @@ def build(
             into place (tests use it to simulate a crash).
         checkpoint: called with the name of each step of the swap (see write_atomic).
         int8: also export an int8 variant of the query encoder.
+        records: the source records of the index being rebuilt; an article added to it (its
+            text kept in the index) keeps its text, title, format and times in the new one.
 
     The index gets its query encoder (`encoder/`, see qa.encoder) when the embedder can
     export one; the manifest's checksums cover the rest, the encoder's record covers it.
@@ -229,14 +232,24 @@ def build(
     word_vectors = embedder.encode(vocabulary, batch_size=256) if vocabulary else np.zeros((0, vectors.shape[1]))
     target = Path(index_dir) if index_dir is not None else default_index_dir()
     contents = Contents(chunks, speakers, vectors, sentences, sentence_vectors, vocabulary, word_vectors)
-    manifest = new_manifest(embedder.model_id, contents, [source_ref(a).to_json() for a in loaded])
+    earlier = {r.doc: r for r in records if r.kept}
+    kept = {f"{a.doc}.txt": a.text for a in loaded if a.doc in earlier}
+    refs = [replace(earlier[a.doc], sha256=a.sha256) if a.doc in earlier else source_ref(a) for a in loaded]
+    manifest = new_manifest(embedder.model_id, contents, [r.to_json() for r in refs])
 
     def encoder(folder: Path) -> None:
         texts = [embedding_text(c) for c in chunks] + sentence_texts
         _export_encoder(embedder, folder, texts, np.vstack([vectors, sentence_vectors]), int8=int8)
 
     write_index(
-        target, contents, manifest, started, encoder=encoder, before_commit=before_commit, checkpoint=checkpoint
+        target,
+        contents,
+        manifest,
+        started,
+        kept=kept,
+        encoder=encoder,
+        before_commit=before_commit,
+        checkpoint=checkpoint,
     )
     log.info("built index of %d chunks in %s", len(chunks), target)
     return manifest
@@ -625,6 +638,11 @@ def stale_reasons(manifest: dict[str, Any], *, model: str | None = None) -> list
         if current != ref.sha256:
             reasons.append(f"source {path} changed since the build")
     return reasons
+
+
+def records(manifest: dict[str, Any]) -> list[SourceRef]:
+    """The manifest's source records."""
+    return [SourceRef(**raw) for raw in manifest.get("sources", [])]
 
 
 def source_paths(manifest: dict[str, Any]) -> list[Path]:

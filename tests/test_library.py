@@ -338,3 +338,22 @@ def test_the_chat_sees_an_article_added_beside_it(tmp_path: Path):
         answer = client.predict("Who is quoted?", "river-cleanup", api_name="/ask_article")
         assert answer["quotes"] and all(q["doc"] == "river-cleanup" for q in answer["quotes"])
         assert [d["doc"] for d in client.predict(api_name="/articles")] == ["wuzhen-2024-ai", "river-cleanup"]
+
+
+def test_a_stale_library_is_rebuilt_with_its_articles_kept(library: Library, tmp_path: Path, fake: FakeEmbedder):
+    page = tmp_path / "ferry.html"
+    page.write_text(PAGE)
+    library.add([page])
+    page.unlink()  # the index holds its own copy of an added article
+    manifest = json.loads((library.folder / "manifest.json").read_text())
+    manifest["settings"]["chunking"]["max_words"] += 1  # as if built by an older version
+    (library.folder / "manifest.json").write_text(json.dumps(manifest))
+    r = Retriever.load(library.folder, embedder=fake)  # stale: rebuilt from its sources
+    assert store.read_manifest(library.folder)["settings"] == store.settings()
+    ferry = next(d for d in library.documents() if d.doc == "ferry")
+    assert (
+        ferry.title == "Ferry service returns | Harbour Times" and ferry.format == "html" and ferry.byline == "Jo Park"
+    )
+    assert (library.folder / "docs" / "ferry.txt").is_file()
+    assert any(c.doc == "ferry" for c in r.chunks)
+    Retriever.load(library.folder, embedder=fake)  # and it can be loaded, and rebuilt, again
