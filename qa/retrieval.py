@@ -19,7 +19,7 @@ from qa import article as articles
 from qa import store
 from qa.attribution import Speaker
 from qa.chunking import Chunk
-from qa.embedding import MODEL_ENV, Embedder, SentenceTransformerEmbedder, query_embedder
+from qa.embedding import ENCODER_ENV, MODEL_ENV, Embedder, SentenceTransformerEmbedder, query_embedder
 from qa.errors import IndexStaleError, IndexWriteError, QAError, SourceError
 from qa.question import SpeakerIndex, answer_type, clean_question, speaker_words, speakers_named, topic_words
 from qa.reading import load_article
@@ -182,7 +182,15 @@ class Searcher:
             folder = _rebuild(sources, folder, embedder, key, store.records(manifest))
         data = store.load(folder)
         if embedder is None:
-            embedder = query_embedder(folder, data.manifest["model"]["id"], model=asked, encoder=encoder)
+            index_model = data.manifest["model"]["id"]
+            embedder = query_embedder(folder, index_model, model=asked, encoder=encoder)
+            choice = encoder or os.environ.get(ENCODER_ENV) or "fp32"
+            if (
+                isinstance(embedder, SentenceTransformerEmbedder)
+                and choice != "torch"
+                and embedder.model_id == index_model
+            ):
+                _export_encoder(folder, embedder)
         return cls(data, embedder)
 
     @property
@@ -401,6 +409,16 @@ def _hit(
         evidence=evidence,
         evidence_score=best,
     )
+
+
+def _export_encoder(folder: Path, embedder: SentenceTransformerEmbedder) -> None:
+    """Give an index without a usable query encoder one, now that the model is loaded anyway,
+    so that later processes start without torch. A folder that cannot be written is left as is."""
+    try:
+        if store.add_encoder(folder, embedder):
+            log.warning("exported the query encoder into %s; later runs start without torch", folder / store.ENCODER)
+    except (IndexWriteError, OSError) as exc:
+        log.info("could not export the query encoder into %s: %s", folder, exc)
 
 
 def _rebuild(sources: list[Path], folder: Path, embedder: Embedder, key: str, records: list[store.SourceRef]) -> Path:

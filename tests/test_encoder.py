@@ -290,3 +290,15 @@ def test_readme_encoder_figures_are_the_committed_run():
     assert runs["warm"]["fp32"]["encode_over_torch"] <= 0.4
     assert runs["cold_api"]["fp32"]["peak_rss_mb"] <= 250 and report["api_peak_rss_mb"] <= 250
     assert runs["cold_api"]["fp32"]["heavy_modules"] == "[]"
+
+
+@pytest.mark.e2e
+def test_an_index_without_an_encoder_gets_one_on_first_load(index_copy: Path, tmp_path: Path):
+    from qa import Retriever
+
+    folder = _fresh(index_copy, tmp_path)
+    shutil.rmtree(folder / encoder.FOLDER)
+    first = Retriever.load(folder)
+    assert isinstance(first.embedder, SentenceTransformerEmbedder)  # this process has the model loaded
+    assert encoder.read_record(folder / encoder.FOLDER, "fp32")["variants"]["fp32"]["parity"]["passed"]
+    assert isinstance(Retriever.load(folder).embedder, OnnxEmbedder)
