@@ -175,7 +175,7 @@ def machine() -> dict[str, object]:
 
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] in ("squad", "fit", "encoders", "library"):
+    if len(sys.argv) > 1 and sys.argv[1] in ("squad", "fit", "encoders", "library", "quotes"):
         import importlib
 
         importlib.import_module(f"bench.{sys.argv[1]}").main(sys.argv[2:])

@@ -67,6 +67,44 @@ class Statement:
             "end": self.end,
         }
 
+    def quote_spans(self, source: str) -> list[tuple[int, int]]:
+        """Offsets of each run of quoted words, in order: a quotation split by its cue
+        ('"We tried," she said. "It failed."') gives two. Empty when nothing is quoted."""
+        spans: list[tuple[int, int]] = []
+        at = self.span_start
+        for words in self.quotes:
+            found = source.find(words, at, self.span_end + 1) if words else -1
+            if found >= 0:
+                spans.append((found, found + len(words)))
+                at = found + len(words)
+        return spans
+
+    def _only_quotes_and_cue(self, source: str, spans: list[tuple[int, int]]) -> bool:
+        """Whether, the quoted words aside, the statement holds nothing but its cue."""
+        rest, at = [], self.start
+        for a, b in spans:
+            rest.append(source[at:a])
+            at = b
+        rest.append(source[at : self.end])
+        left = [w for w in re.findall(r"[A-Za-z][\w'-]*", " ".join(rest))]
+        cue = set((self.cue or "").split()) | set((self.speaker or "").split()) | set((self.role or "").split())
+        return len([w for w in left if w not in cue]) <= 2
+
+    def units(self, source: str) -> list[dict[str, object]]:
+        """The statement as quotes: one record per run of quoted words for a direct quotation
+        (text and offsets those of the quoted words), else one for the whole statement; each
+        with the sentence it stands in, for display."""
+        base = self.to_json()
+        sentence = {
+            "sentence": source[self.span_start : self.span_end],
+            "sentence_start": self.span_start,
+            "sentence_end": self.span_end,
+        }
+        spans = self.quote_spans(source)
+        if len(spans) < 2 or not (self.kind == "direct" or self._only_quotes_and_cue(source, spans)):
+            return [{**base, **sentence}]
+        return [{**base, "text": source[a:b], "start": a, "end": b, **sentence} for a, b in spans]
+
 
 @dataclass(frozen=True)
 class Attribution:

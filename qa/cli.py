@@ -221,13 +221,15 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_quotes(args: argparse.Namespace) -> int:
     from qa import article
     from qa.attribution import attribute
+    from qa.reading import load_article
 
-    statements = [s for s in attribute(article.load(args.file)).statements if s.kind != "narration"]
+    art = load_article(args.file) if args.file else article.load()
+    statements = [s for s in attribute(art).statements if s.kind != "narration"]
     if args.speaker:
         wanted = args.speaker.lower()
         statements = [s for s in statements if s.speaker and wanted in s.speaker.lower()]
     if args.json:
-        print(json.dumps([s.to_json() for s in statements], ensure_ascii=False, indent=2))
+        print(json.dumps([unit for s in statements for unit in s.units(art.text)], ensure_ascii=False, indent=2))
         return 0
     rows = [(str(s.paragraph), s.speaker or "", s.kind, s.cue or "", _short(s.text, 70)) for s in statements]
     header = ("para", "speaker", "kind", "cue", "text")

@@ -1,0 +1,130 @@
+"""Attribution on news articles written with their gold quotes first (tests/news/).
+
+python -m bench quotes [--folder tests/news] [--misses]
+
+A statement matches a gold quote when it covers more than 30% of the gold quote's characters
+(one-to-one, best overlap first). Recall: gold quotes matched; precision: statements (all but
+narration) that match one; speaker: matched statements whose speaker is the gold one (the same
+name, or one name's words within the other's: "Doucette" for "Karen Doucette"). Both are also
+given by how the article introduces the speaker: name, pronoun, continuing quote, description.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OVERLAP = 0.3
+
+
+def _words(name: str | None) -> set[str]:
+    words = re.findall(r"[\w'-]+", (name or "").lower())
+    return {w for w in words if w not in {"the", "a", "an", "its", "of"}}
+
+
+def same_speaker(found: str | None, gold: str) -> bool:
+    a, b = _words(found), _words(gold)
+    return bool(a) and bool(b) and (a <= b or b <= a)
+
+
+def score_article(path: Path) -> dict[str, Any]:
+    from qa import article
+    from qa.attribution import attribute
+
+    art = article.load(path)
+    text = art.text
+    gold = []
+    for line in path.with_suffix(".gold.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            start = text.find(row["quote"])
+            if start < 0:
+                raise ValueError(f"{path.name}: gold quote not in the text: {row['quote'][:60]}")
+            gold.append({**row, "start": start, "end": start + len(row["quote"])})
+    # what `qa quotes --json` prints: a split quotation is one record per run of quoted words
+    statements = [u for s in attribute(art).statements if s.kind != "narration" for u in s.units(text)]
+    pairs = []
+    for gi, g in enumerate(gold):
+        for si, s in enumerate(statements):
+            overlap = max(0, min(g["end"], s["end"]) - max(g["start"], s["start"])) / max(1, g["end"] - g["start"])
+            if overlap > OVERLAP:
+                pairs.append((overlap, gi, si))
+    matched: dict[int, int] = {}
+    used: set[int] = set()
+    for _, gi, si in sorted(pairs, reverse=True):
+        if gi not in matched and si not in used:
+            matched[gi] = si
+            used.add(si)
+    rows = []
+    for gi, g in enumerate(gold):
+        s = statements[matched[gi]] if gi in matched else None
+        rows.append(
+            {
+                "introduced": g["introduced"],
+                "found": s is not None,
+                "speaker_right": s is not None and same_speaker(s["speaker"], g["speaker"]),
+                "gold_speaker": g["speaker"],
+                "speaker": s["speaker"] if s else None,
+                "quote": g["quote"],
+            }
+        )
+    extra = [s for i, s in enumerate(statements) if i not in used]
+    return {"article": path.stem, "rows": rows, "statements": len(statements), "unmatched": extra}
+
+
+def run(folder: Path) -> dict[str, Any]:
+    articles = sorted(p for p in folder.glob("*.txt") if p.with_suffix(".gold.jsonl").exists())
+    scored = [score_article(p) for p in articles]
+    rows = [r for a in scored for r in a["rows"]]
+    statements = sum(a["statements"] for a in scored)
+    found = [r for r in rows if r["found"]]
+    by: dict[str, Counter[str]] = {}
+    for r in rows:
+        c = by.setdefault(r["introduced"], Counter())
+        c["gold"] += 1
+        c["found"] += r["found"]
+        c["speaker_right"] += r["speaker_right"]
+    return {
+        "articles": len(scored),
+        "gold_quotes": len(rows),
+        "statements": statements,
+        "recall": round(len(found) / max(1, len(rows)), 3),
+        "precision": round(len(found) / max(1, statements), 3),
+        "speaker_right_on_found": round(sum(r["speaker_right"] for r in found) / max(1, len(found)), 3),
+        "by_introduction": {
+            k: {
+                "gold": c["gold"],
+                "found": round(c["found"] / c["gold"], 3),
+                "speaker_right_on_found": round(c["speaker_right"] / max(1, c["found"]), 3),
+            }
+            for k, c in sorted(by.items())
+        },
+        "_scored": scored,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench quotes", description=__doc__)
+    parser.add_argument("--folder", default=str(ROOT / "tests" / "news"))
+    parser.add_argument("--misses", action="store_true", help="print every miss and every unmatched statement")
+    args = parser.parse_args(argv)
+    report = run(Path(args.folder))
+    scored = report.pop("_scored")
+    if args.misses:
+        for a in scored:
+            for r in a["rows"]:
+                if not r["speaker_right"]:
+                    what = "missed" if not r["found"] else f"speaker {r['speaker']!r}"
+                    print(f"{a['article']}: {what} [{r['introduced']}] {r['gold_speaker']}: {r['quote'][:70]}")
+            for s in a["unmatched"]:
+                print(f"{a['article']}: extra statement ({s['speaker']}): {s['text'][:70]}")
+    print(json.dumps(report, indent=1))
+    out = ROOT / "bench" / "reports" / f"quotes-{time.strftime('%Y-%m-%d', time.gmtime())}.json"
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {out}")
