@@ -15,7 +15,7 @@ from qa import lexicon
 from qa.article import Article, Paragraph
 
 KINDS = ("direct", "partial", "indirect", "source", "narration")
-SETTINGS_VERSION = 4  # bump when the rules change, so old indexes are rebuilt
+SETTINGS_VERSION = 5  # bump when the rules change, so old indexes are rebuilt
 
 _OPEN_QUOTES = "\u201c"
 _CLOSE_QUOTES = "\u201d"
@@ -430,6 +430,16 @@ def _subject_before(prefix: str, ctx: _Context) -> tuple[Speaker, str | None] | 
     if parsed:
         name, pre_role, title = parsed
         return ctx.by_name(name, pre_role, title), pre_role
+    # "Tom Reyes with the port authority says": a name, then where they work
+    attached = re.fullmatch(
+        r"(.+?)\s+(?:with|of|from|at)\s+(?:the\s+)?([A-Za-z][\w&'.-]*(?:\s+[A-Za-z][\w&'.-]*){0,6})", tail
+    )
+    if attached and attached.group(1)[:1].isupper():
+        parsed = split_name(attached.group(1))
+        if parsed and len(parsed[0].split()) >= 2:
+            name, _pre_role, title = parsed
+            role = attached.group(2)
+            return ctx.by_name(name, role, title), role
     return None
 
 
@@ -553,6 +563,9 @@ def _find_cue(text: str, masked: str, start: int, end: int, ctx: _Context) -> _C
         ):
             continue
         cue_text = m.group(0)
+        before = masked[start : m.start()]
+        if m.group("verb")[0].isupper() and before.strip():
+            continue  # "Edward Said made a statement": a capitalised word inside a sentence is a name
         before = masked[start : m.start()]
         if re.search(r"\b(?:was|were|is|are|be|been|being)\s*$", before, flags=re.IGNORECASE):
             continue  # passive: "it was said"

@@ -17,7 +17,10 @@ VERBS = (
     "underscored propose proposes proposed vow vows vowed pledge pledges pledged promise "
     "promises promised state states stated declare declares declared believe believes "
     "believed ask asks asked counter counters countered quip quips quipped joke jokes joked "
-    "point points pointed call calls called expect expects expected"
+    "point points pointed call calls called expect expects expected "
+    "allege alleges alleged tweet tweets tweeted concede concedes conceded recount recounts recounted "
+    "testify testifies testified assert asserts asserted complain complains complained "
+    "lament laments lamented boast boasts boasted"
 ).split()
 # verbs that only report speech with a particle after them
 PARTICLE = {"point": "out", "points": "out", "pointed": "out", "call": "for|on", "calls": "for|on", "called": "for|on"}
