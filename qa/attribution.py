@@ -15,7 +15,7 @@ from qa import lexicon
 from qa.article import Article, Paragraph
 
 KINDS = ("direct", "partial", "indirect", "source", "narration")
-SETTINGS_VERSION = 5  # bump when the rules change, so old indexes are rebuilt
+SETTINGS_VERSION = 6  # bump when the rules change, so old indexes are rebuilt
 
 _OPEN_QUOTES = "\u201c"
 _CLOSE_QUOTES = "\u201d"
@@ -586,6 +586,42 @@ def _find_cue(text: str, masked: str, start: int, end: int, ctx: _Context) -> _C
             if before.rstrip().endswith(","):
                 return _Cue(speaker, cue_text, at=m.start())
             return _Cue(speaker, f"{subject_text(before)} {cue_text}".strip(), at=m.start())
+    return _participle(masked, start, end, ctx)
+
+
+_PARTICIPLE_RE = re.compile(
+    r",\s+(?P<verb>saying|adding|noting|arguing|warning|insisting|explaining|claiming|stressing)\b"
+)
+
+
+def _participle(masked: str, start: int, end: int, ctx: _Context) -> _Cue | None:
+    """'Hughes defended the plan in a statement, saying the board had approved it': the
+    sentence's subject speaks through the participle."""
+    m = _PARTICIPLE_RE.search(masked, start, end)
+    if not m:
+        return None
+    speaker = _sentence_subject(masked[start : m.start()], ctx)
+    return _Cue(speaker, m.group("verb"), at=m.start()) if speaker else None
+
+
+def _sentence_subject(head: str, ctx: _Context) -> Speaker | None:
+    """Who a sentence is about, read from its opening: a pronoun, "Name, role, verb ...",
+    "Role, Name, verb ...", or "Name verb ..." (two or more capitalised words)."""
+    head = head.strip()
+    pronoun = re.match(r"(He|She|They)\b", head)
+    if pronoun:
+        return ctx.by_pronoun(pronoun.group(1).lower())
+    segments = head.split(",")
+    if len(segments) >= 3:
+        for segment in segments[:2]:
+            parsed = split_name(segment)
+            if parsed and len(parsed[0].split()) >= 2 and segment.strip()[:1].isupper():
+                return ctx.by_name(parsed[0], None, parsed[2])
+    opening = re.match(r"((?:[A-Z][\w'.-]*\s+){1,3}[A-Z][\w'.-]*)\s+[a-z]", head)
+    if opening:
+        parsed = split_name(opening.group(1))
+        if parsed and len(parsed[0].split()) >= 2:
+            return ctx.by_name(parsed[0], parsed[1], parsed[2])
     return None
 
 
