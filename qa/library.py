@@ -52,22 +52,30 @@ class Document:
 def documents(index_dir: str | Path | None = None) -> list[Document]:
     """The articles in the index, in the order they were added."""
     folder = Path(index_dir) if index_dir is not None else store.default_index_dir()
-    manifest = store.read_manifest(folder)
-    data = store.load(folder)
+    return _documents(store.read_manifest(folder), store.load(folder))
+
+
+def _documents(manifest: dict[str, Any], data: store.IndexData) -> list[Document]:
+    chunks: dict[str, list[Chunk]] = {}
+    for chunk in data.chunks:
+        chunks.setdefault(chunk.doc, []).append(chunk)
+    speakers: dict[str | None, set[str]] = {}
+    for speaker in data.speakers:
+        speakers.setdefault(speaker.doc, set()).add(speaker.name)
     out = []
     for raw in manifest["sources"]:
         ref = store.SourceRef(**raw)
-        chunks = [c for c in data.chunks if c.doc == ref.doc]
-        speakers = {s.name for s in data.speakers if s.doc == ref.doc} or {c.speaker for c in chunks if c.speaker}
+        mine = chunks.get(ref.doc, [])
+        people = speakers.get(ref.doc) or {c.speaker for c in mine if c.speaker}
         out.append(
             Document(
                 doc=ref.doc,
                 title=ref.title or ref.doc,
                 source=ref.path,
                 format=ref.format,
-                paragraphs=len({c.paragraph for c in chunks}),
-                chunks=len(chunks),
-                speakers=len(speakers),
+                paragraphs=len({c.paragraph for c in mine}),
+                chunks=len(mine),
+                speakers=len(people),
                 added=ref.added or manifest.get("built_at", ""),
                 sha256=ref.sha256,
                 byline=ref.byline,
@@ -201,12 +209,12 @@ def remove(doc: str, index_dir: str | Path | None = None, *, checkpoint: store.C
 
 def _remove(doc: str, folder: Path, *, checkpoint: store.Checkpoint | None) -> Document:
     started = time.perf_counter()
-    listed = {d.doc: d for d in documents(folder)}
+    manifest, data, kept, loaded = _read(folder)
+    listed = {d.doc: d for d in _documents(manifest, loaded)}
     if doc not in listed:
         raise SourceError(f"no article {doc!r} in {folder}; `qa list` shows what is there")
     if len(listed) == 1:
         raise SourceError(f"{doc!r} is the only article in {folder}; an index needs at least one")
-    manifest, data, kept = _read(folder)
     contents = _without(data, {doc})
     refs = [
         ref if ref.added else replace(ref, added=manifest.get("built_at", ""))
@@ -239,8 +247,9 @@ def changing(folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _read(folder: Path) -> tuple[dict[str, Any], store.Contents, dict[str, str]]:
-    """The index as Contents (vectors read back from FAISS), with the kept article texts."""
+def _read(folder: Path) -> tuple[dict[str, Any], store.Contents, dict[str, str], store.IndexData]:
+    """The index as Contents (vectors read back from FAISS), with the kept article texts and
+    the index as loaded."""
     manifest = store.read_manifest(folder)
     data = store.load(folder)
     contents = store.Contents(
@@ -254,7 +263,7 @@ def _read(folder: Path) -> tuple[dict[str, Any], store.Contents, dict[str, str]]
     )
     docs = folder / store.DOCS
     kept = {p.name: p.read_text(encoding="utf-8") for p in docs.glob("*.txt")} if docs.is_dir() else {}
-    return manifest, contents, kept
+    return manifest, contents, kept, data
 
 
 def _without(contents: store.Contents, docs: set[str]) -> store.Contents:
