@@ -87,9 +87,11 @@ def warm(rounds: int = 5) -> dict[str, float]:
     }
 
 
-def app(sessions: int) -> dict[str, float]:
+def launch(env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str, float]:
+    """Start app.py on a free port and wait until its page answers: (process, url, start time)."""
+    import os
+
     sys.path.insert(0, str(ROOT))
-    from bench.load import run
     from tests.server import free_port
 
     port = free_port()
@@ -98,32 +100,44 @@ def app(sessions: int) -> dict[str, float]:
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "app.py"), "--port", str(port)],
         cwd=ROOT,
+        env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    try:
-        from gradio_client import Client
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return proc, url, start
+        except OSError:
+            if proc.poll() is not None or time.perf_counter() - start > 120:
+                proc.kill()
+                raise RuntimeError("app did not start") from None
+            time.sleep(0.05)
 
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None or time.perf_counter() - start > 120:
-                    raise RuntimeError("app did not start") from None
-                time.sleep(0.1)
+
+def peak_rss_mb(pid: int) -> float:
+    """A live process's peak resident memory (VmHWM), in MB."""
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return int(next(line for line in status if line.startswith("VmHWM")).split()[1]) / 1024
+
+
+def app(sessions: int) -> dict[str, float]:
+    from gradio_client import Client
+
+    from bench.load import run
+
+    proc, url, start = launch()
+    try:
         Client(url, verbose=False).predict(QUESTION, api_name="/ask")
         first = time.perf_counter() - start
         load = run(url, sessions)
-        hwm = next(
-            line for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines() if line.startswith("VmHWM")
-        )
+        hwm = peak_rss_mb(proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
     return {
         "app_first_answer_s": round(first, 2),
-        "app_peak_rss_mb": round(int(hwm.split()[1]) / 1024, 1),
+        "app_peak_rss_mb": round(hwm, 1),
         "load_requests": load.requests,
         "load_answered": load.answered,
         "load_correct": load.correct,

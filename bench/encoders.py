@@ -19,7 +19,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -123,37 +122,18 @@ def api(rounds: int) -> dict[str, Any]:
 
 def app_first_answer(rounds: int) -> dict[str, Any]:
     """Process start to the first answer through the real server, per encoder."""
-    sys.path.insert(0, str(ROOT))
     from gradio_client import Client
 
-    from tests.server import free_port
+    from bench.__main__ import launch, peak_rss_mb
 
     rows: dict[str, Any] = {}
     for _ in range(rounds):
         for encoder in ("torch", "fp32"):
-            port = free_port()
-            url = f"http://127.0.0.1:{port}/"
-            start = time.perf_counter()
-            proc = subprocess.Popen(
-                [sys.executable, str(ROOT / "app.py"), "--port", str(port)],
-                cwd=ROOT,
-                env={**os.environ, "QA_ENCODER": encoder},
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+            proc, url, start = launch({"QA_ENCODER": encoder})
             try:
-                while True:
-                    try:
-                        urllib.request.urlopen(url, timeout=1)
-                        break
-                    except OSError:
-                        if proc.poll() is not None or time.perf_counter() - start > 120:
-                            raise RuntimeError("app did not start") from None
-                        time.sleep(0.05)
                 Client(url, verbose=False).predict(QUESTION, api_name="/ask")
                 first = time.perf_counter() - start
-                status = Path(f"/proc/{proc.pid}/status").read_text().splitlines()
-                hwm = int(next(line for line in status if line.startswith("VmHWM")).split()[1]) / 1024
+                hwm = peak_rss_mb(proc.pid)
             finally:
                 proc.terminate()
                 proc.wait(timeout=20)

@@ -41,6 +41,7 @@ from qa.chunking import (
     sentence_rows,
 )
 from qa.embedding import Embedder
+from qa.encoder import sha256 as _sha256
 from qa.errors import IndexCorruptError, IndexMissingError, IndexWriteError, ModelError, SourceError
 from qa.lexical import STOPWORDS, Lexical, words
 from qa.reading import load_article
@@ -388,14 +389,6 @@ def _all_files(folder: Path) -> list[str]:
         for p in folder.rglob("*")
         if p.is_file() and p.name != "manifest.json" and p.relative_to(folder).parts[0] != ENCODER
     )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_json(path: Path, data: Any) -> None:
