@@ -215,16 +215,22 @@ class ChatApp:
 
         return Library(self.retriever.index.folder, embedder=self.retriever.embedder)
 
+    def articles(self) -> list[Any]:
+        """The articles of the index as loaded (loaded again first if it changed on disk)."""
+        from qa.library import describe
+
+        self.refresh()
+        return describe(self.retriever.index.manifest, self.retriever.index)
+
     def documents(self) -> list[list[object]]:
         """The articles panel: one row per article."""
         return [
-            [d.title, d.doc, d.paragraphs, d.speakers, d.added.replace("T", " ").rstrip("Z")]
-            for d in self.library().documents()
+            [d.title, d.doc, d.paragraphs, d.speakers, d.added.replace("T", " ").rstrip("Z")] for d in self.articles()
         ]
 
     def doc_choices(self, *, every: bool = True) -> list[tuple[str, str]]:
         """(label, doc id) for the article pickers."""
-        docs = [(f"{d.title} ({d.doc})" if d.title != d.doc else d.doc, d.doc) for d in self.library().documents()]
+        docs = [(f"{d.title} ({d.doc})" if d.title != d.doc else d.doc, d.doc) for d in self.articles()]
         return [("All articles", ALL), *docs] if every else docs
 
     def add_article(self, text: str | None, upload: str | None, title: str | None) -> str:
@@ -423,7 +429,7 @@ def build(retriever: Retriever) -> gr.Blocks:
         """The articles in the index: doc, title, source, format, paragraphs, chunks, speakers, added."""
         from dataclasses import asdict
 
-        return [asdict(d) for d in chat_app.library().documents()]
+        return [asdict(d) for d in chat_app.articles()]
 
     with gr.Blocks(title="Ask the article", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(

@@ -133,15 +133,7 @@ class OnnxEmbedder:
     ) -> dict[str, Any]:
         """Give another index this encoder: its files, hard-linked where the disk allows (it
         is the model's, whatever the articles). Its vectors are the ones `reference` holds."""
-        import shutil
-
-        folder.mkdir(parents=True, exist_ok=True)
-        for path in self.folder.iterdir():
-            if path.is_file():
-                try:
-                    os.link(path, folder / path.name)
-                except OSError:
-                    shutil.copy2(path, folder / path.name)
+        link_files(self.folder, folder)
         return read_record(folder, self.variant)
 
     def encode(self, texts: list[str], *, batch_size: int = BATCH, progress: bool = False) -> np.ndarray:
@@ -165,6 +157,19 @@ class OnnxEmbedder:
             hidden = self._session.run(None, feed)[0]
             out[rows] = self.pooling.apply(hidden, feed["attention_mask"])
         return out
+
+
+def link_files(source: Path, target: Path) -> None:
+    """Put an encoder folder's files into target: hard links where the disk allows, else copies."""
+    import shutil
+
+    target.mkdir(parents=True, exist_ok=True)
+    for path in source.iterdir():
+        if path.is_file():
+            try:
+                os.link(path, target / path.name)
+            except OSError:
+                shutil.copy2(path, target / path.name)
 
 
 def read_record(folder: Path, variant: str) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -52,10 +51,11 @@ class Document:
 def documents(index_dir: str | Path | None = None) -> list[Document]:
     """The articles in the index, in the order they were added."""
     folder = Path(index_dir) if index_dir is not None else store.default_index_dir()
-    return _documents(store.read_manifest(folder), store.load(folder))
+    return describe(store.read_manifest(folder), store.load(folder))
 
 
-def _documents(manifest: dict[str, Any], data: store.IndexData) -> list[Document]:
+def describe(manifest: dict[str, Any], data: store.IndexData) -> list[Document]:
+    """The articles of an index already loaded, in the order they were added."""
     chunks: dict[str, list[Chunk]] = {}
     for chunk in data.chunks:
         chunks.setdefault(chunk.doc, []).append(chunk)
@@ -210,7 +210,7 @@ def remove(doc: str, index_dir: str | Path | None = None, *, checkpoint: store.C
 def _remove(doc: str, folder: Path, *, checkpoint: store.Checkpoint | None) -> Document:
     started = time.perf_counter()
     manifest, data, kept, loaded = _read(folder)
-    listed = {d.doc: d for d in _documents(manifest, loaded)}
+    listed = {d.doc: d for d in describe(manifest, loaded)}
     if doc not in listed:
         raise SourceError(f"no article {doc!r} in {folder}; `qa list` shows what is there")
     if len(listed) == 1:
@@ -303,16 +303,9 @@ def _link_encoder(folder: Path) -> Any:
     if not source.is_dir():
         return None
 
-    def link(target: Path) -> None:
-        for path in source.iterdir():
-            if path.is_file():
-                target.mkdir(exist_ok=True)
-                try:
-                    os.link(path, target / path.name)
-                except OSError:
-                    shutil.copy2(path, target / path.name)
+    from qa.encoder import link_files
 
-    return link
+    return lambda target: link_files(source, target)
 
 
 def _encoder_from(folder: Path, embedder: Embedder, contents: store.Contents) -> Any:
