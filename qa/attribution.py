@@ -9,13 +9,15 @@ Nothing here knows any particular article.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
-from qa import lexicon
+from qa import lexicon, speech
 from qa.article import Article, Paragraph
 
 KINDS = ("direct", "partial", "indirect", "source", "narration")
-SETTINGS_VERSION = 6  # bump when the rules change, so old indexes are rebuilt
+SETTINGS_VERSION = 7  # bump when the rules change, so old indexes are rebuilt
 
 _OPEN_QUOTES = "\u201c"
 _CLOSE_QUOTES = "\u201d"
@@ -28,12 +30,27 @@ _NAME_TOKEN = r"(?:[A-Z][\w'\u2019.&-]*|\d[\w-]*)"
 class Speaker:
     """Someone the article quotes: a person or an organisation."""
 
-    name: str
+    name: str  # the full name, or the description the article gives ("a union representative")
     role: str | None = None
-    kind: str = "person"  # "person" or "organization"
-    gender: str | None = None  # "he", "she", "they" once known
+    kind: str = "person"  # "person", "organization", "group" or "document"
+    gender: str | None = None  # "he", "she", "they", "it" once known
     aliases: tuple[str, ...] = ()
     doc: str | None = None  # the article that quotes them (set when an index is built)
+    named: bool = True  # False for someone the article only describes
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Words of the article that name a speaker: a name, a surname, a pronoun or a description,
+    or none nearby for a quotation that continues the last speaker's words."""
+
+    text: str
+    start: int  # offsets in the source
+    end: int
+    via: str  # "name", "pronoun", "description" or "continuing"
+
+    def to_json(self) -> dict[str, object]:
+        return {"text": self.text, "start": self.start, "end": self.end, "via": self.via}
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,8 @@ class Statement:
     kind: str
     cue: str | None = None
     quotes: tuple[str, ...] = ()  # words inside quotation marks
+    speaker_kind: str | None = None  # the speaker's kind: person, organization, group, document
+    mention: Mention | None = None  # the words that name the speaker for this statement
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -65,6 +84,8 @@ class Statement:
             "doc": self.doc,
             "start": self.start,
             "end": self.end,
+            "speaker_kind": self.speaker_kind,
+            "mention": self.mention.to_json() if self.mention else None,
         }
 
     def quote_spans(self, source: str) -> list[tuple[int, int]]:
@@ -333,13 +354,13 @@ class _Context:
                 if s.kind == "person" and s.gender in (None, pronoun):
                     return self.update(s, gender=pronoun)
             elif pronoun == "it":
-                if s.kind == "organization":
+                if s.kind in ("organization", "document"):
                     return s
-            elif s.kind == "organization" or s.gender in (None, "they"):
+            elif s.kind in ("organization", "group") or s.gender in (None, "they"):
                 return s
         return None
 
-    def by_name(self, name: str, role: str | None, title: str | None) -> Speaker:
+    def by_name(self, name: str, role: str | None, title: str | None, kind: str | None = None) -> Speaker:
         tokens = name.split()
         lowered = name.lower()
         for s in reversed(self.speakers):
@@ -349,33 +370,78 @@ class _Context:
                 return self._touch(s)
         if len(tokens) == 1:
             # a surname or given name points to a person before an organisation
-            for kind in ("person", "organization"):
+            for want in ("person", "organization"):
                 for s in reversed(self.speakers):
-                    if s.kind == kind and lowered in (t.lower() for t in s.name.split()):
+                    if s.named and s.kind == want and lowered in (t.lower() for t in s.name.split()):
                         return self._touch(s)
         if len(tokens) >= 2:
             for s in reversed(self.speakers):
-                if s.kind == "person" and len(s.name.split()) == 1 and s.name in tokens:
+                if s.named and s.kind == "person" and len(s.name.split()) == 1 and s.name in tokens:
                     return self.update(s, name=name, role=role or s.role)
-        kind = "organization" if _is_org_name(name) else "person"
-        gender = lexicon.TITLES.get(title or "") if kind == "person" else "it"
+        if kind is None or kind == "person" and _is_org_name(name):
+            kind = "organization" if _is_org_name(name) or _role_head(role) in _ORG_NOUNS else "person"
+        if kind == "person":
+            gender = lexicon.TITLES.get(title or "") or speech.gender_of(name, role)
+        else:
+            gender = "they" if kind == "group" else "it"
         aliases = tuple(a for a in {_acronym(name)} if a and kind == "organization")
         return self._touch(Speaker(name=name, role=role, kind=kind, gender=gender, aliases=aliases))
 
     def by_noun(self, noun: str) -> Speaker | None:
-        words = noun.lower().split()
+        words = noun.lower().replace("\u2019", "'").split()
         head = words[-1] if words else ""
         if head in lexicon.NOMINAL_DOC:
             for s in reversed(self.speakers):
                 if s.role and head in s.role.lower().split():
                     return s
         for s in reversed(self.speakers):
+            if s.kind != "person" and head in s.name.lower().split():
+                return s  # "the association": the Maritime Employers Association met before
+        for s in reversed(self.speakers):
             if s.role and re.search(rf"\b{re.escape(head)}\b", s.role.lower()):
                 return s
         for s in reversed(self.speakers):
-            if s.kind == "organization" and (head in lexicon.NOMINAL_ORG or head in s.name.lower().split()):
+            if s.kind == "organization" and s.named and head in lexicon.NOMINAL_ORG:
                 return s
         return None
+
+    def by_phrase(self, phrase: speech.Phrase) -> Speaker | None:
+        """The speaker a parsed subject names: a pronoun, a name, or a description, which
+        points back to someone met before when definite ("the association"), else
+        introduces someone new ("a union representative")."""
+        if phrase.form == "pronoun":
+            return self.by_pronoun(phrase.head)
+        if phrase.form == "name" and phrase.name:
+            parsed = split_name(phrase.name)
+            title = parsed[2] if parsed else None
+            name = parsed[0] if parsed and len(parsed[0].split()) >= len(phrase.name.split()) - 1 else phrase.name
+            return self.by_name(name, _strip_article(phrase.role) if phrase.role else None, title, phrase.kind)
+        if phrase.definite:
+            found = self.by_noun(re.sub(r"^\S+\s+", "", phrase.text) if " " in phrase.text else phrase.text)
+            if found:
+                return found
+        name = phrase.text[:1].lower() + phrase.text[1:] if phrase.text.split()[0].lower() in _DETERMINERS else phrase.text
+        for s in reversed(self.speakers):
+            if s.name.lower() == name.lower():
+                return self._touch(s)
+        kind = phrase.kind or "person"
+        gender = None if kind == "person" else ("they" if kind == "group" else "it")
+        return self._touch(Speaker(name=name, kind=kind, gender=gender, named=False))
+
+    def mention(self, phrase: speech.Phrase) -> None:
+        """A name put forward by narration: pronouns and descriptions after it may mean it."""
+        if phrase.form == "name":
+            self.by_phrase(phrase)
+
+
+_DETERMINERS = frozenset("the a an one two three several some many most its their his her our".split())
+_ORG_NOUNS = lexicon.ORG_WORDS | set(lexicon.NOMINAL_ORG)
+
+
+def _role_head(role: str | None) -> str:
+    """The noun a role is about: "a riders' group" -> "group", "professor at X" -> "professor"."""
+    first = re.split(r",|\s(?:of|at|for|in|with|from|who|which|and)\s", (role or "").lower())[0].split()
+    return first[-1].strip(".'") if first else ""
 
 
 # ---------------------------------------------------------------- cue finding
@@ -387,6 +453,7 @@ class _Cue:
     cue: str
     source: bool = False
     at: int = 0  # offset of the cue in the paragraph
+    mention: Mention | None = None  # the words naming the speaker, offsets in the paragraph
 
 
 def _subject_before(prefix: str, ctx: _Context) -> tuple[Speaker, str | None] | None:
@@ -531,10 +598,43 @@ def _doc_subject(masked: str, start: int, end: int, ctx: _Context) -> _Cue | Non
     return _Cue(speaker, m.group(0).strip(), source=True, at=start + m.start())
 
 
-def _find_cue(text: str, masked: str, start: int, end: int, ctx: _Context) -> _Cue | None:
+def _parsed_cue(text: str, parsed: Any, start: int, end: int, quoted: Callable[[int], bool], ctx: _Context) -> _Cue | None:
+    """The first speech verb of the sentence whose subject the parse can name."""
+    for found in speech.speeches(parsed, start, end, quoted):
+        phrase = found.subject
+        if phrase.form == "description" and phrase.definite:
+            # names met earlier in the same sentence, before its subject: "Northwind Software will
+            # cut 400 jobs, the company said"
+            for met in speech.mentions(parsed, start, min(phrase.start, found.at), quoted):
+                if met.kind == "organization":
+                    ctx.mention(met)
+        speaker = ctx.by_phrase(phrase)
+        if speaker is None:
+            continue
+        via = phrase.form
+        if via == "name" and phrase.name and len(phrase.name.split()) == 1 and len(speaker.name.split()) > 1:
+            via = "name"  # a surname: the full name was given before
+        mention = Mention(phrase.text, phrase.start, phrase.end, via)
+        between = text[phrase.end : found.at]
+        if phrase.start > found.at or "," in between or len(phrase.text.split()) > 3:
+            cue = found.cue  # '"...," said Jane Doe', "Jane Doe, an economist, said"
+        else:
+            cue = f"{text[phrase.start : found.at].strip()} {found.cue}"  # "Qi warned", "he said"
+        kind_source = found.source or speaker.kind == "document"
+        return _Cue(speaker, cue, source=kind_source, at=found.at, mention=mention)
+    return None
+
+
+def _find_cue(
+    text: str, masked: str, start: int, end: int, ctx: _Context, parsed: Any = None, quoted: Callable[[int], bool] | None = None
+) -> _Cue | None:
     found = _according_to(masked, start, end, ctx) or _doc_subject(masked, start, end, ctx)
     if found:
         return found
+    if parsed is not None and quoted is not None:
+        found = _parsed_cue(text, parsed, start, end, quoted, ctx)
+        if found:
+            return found
     for m in _CUE_RE.finditer(masked, start, end):
         verb = m.group("verb").lower()
         particle = (m.group("particle") or "").lower()
@@ -646,24 +746,31 @@ def _is_full_quote(content: str) -> bool:
 
 
 def _paragraph_statements(
-    doc: str, para: Paragraph, ctx: _Context, carry: Speaker | None
+    doc: str, para: Paragraph, ctx: _Context, carry: Speaker | None, parsed: Any = None, before: str = ""
 ) -> tuple[list[Statement], Speaker | None]:
     text = para.text
     quotes = quote_spans(text)
     masked = _mask(text, quotes)
     units = sentence_spans(text, masked)
+
+    def quoted(i: int) -> bool:
+        return 0 <= i < len(masked) and masked[i] == "_"
+
     result: list[Statement] = []
     previous: tuple[Speaker | None, str] = (None, "narration")
     last_speaker = carry
     for u_start, u_end in units:
         unit_quotes = [(s, e) for s, e in quotes if s >= u_start and e <= u_end and text[s:e].strip()]
-        cue = _find_cue(text, masked, u_start, u_end, ctx)
+        cue = _find_cue(text, masked, u_start, u_end, ctx, parsed, quoted)
         full = [q for q in unit_quotes if _is_full_quote(text[q[0] : q[1]])]
         quoted_chars = sum(e - s for s, e in unit_quotes)
         speaker: Speaker | None
+        mention: Mention | None = None
         if cue:
             speaker = cue.speaker
-            if cue.source or (speaker.kind == "organization" and (speaker.role or "") in lexicon.NOMINAL_DOC):
+            if cue.source or speaker.kind == "document" or (
+                speaker.kind == "organization" and (speaker.role or "") in lexicon.NOMINAL_DOC
+            ):
                 kind = "source"
             elif full:
                 kind = "direct"
@@ -672,13 +779,22 @@ def _paragraph_statements(
             else:
                 kind = "indirect"
             cue_text = cue.cue
+            if cue.mention:
+                m = cue.mention
+                mention = Mention(m.text, para.start + m.start, para.start + m.end, m.via)
+        elif full and quoted_chars >= 0.5 * (u_end - u_start) and _repeats(before, text, full):
+            speaker, kind, cue_text = None, "narration", None  # a pull quote: words quoted earlier, set apart
         elif full and quoted_chars >= 0.5 * (u_end - u_start) and last_speaker is not None:
             # a quote with no cue continues the last speaker's words
             speaker, kind, cue_text = last_speaker, "direct", None
+            mention = Mention("", para.start + u_start, para.start + u_start, "continuing")
         elif previous[0] is not None:
             speaker, kind, cue_text = previous[0], previous[1], None
         else:
             speaker, kind, cue_text = None, "narration", None
+            if parsed is not None:
+                for phrase in speech.mentions(parsed, u_start, u_end, quoted):
+                    ctx.mention(phrase)
         if kind == "direct" and full:
             t_start, t_end = full[0][0], full[-1][1]
         else:
@@ -697,6 +813,7 @@ def _paragraph_statements(
             kind=kind,
             cue=cue_text,
             quotes=tuple(text[s:e] for s, e in unit_quotes),
+            mention=mention,
         )
         if result and cue is None and result[-1].speaker == stmt.speaker and result[-1].kind == kind:
             prev = result[-1]
@@ -715,17 +832,41 @@ def _paragraph_statements(
     return result, last_speaker
 
 
-def attribute(article: Article) -> Attribution:
-    """Every statement of the article, with speaker, role, kind, cue and offsets."""
+def _repeats(before: str, text: str, quotes: list[tuple[int, int]]) -> bool:
+    """Whether every quotation here was printed earlier in the article: a pull quote."""
+    return bool(before) and all(
+        len(words) >= 12 and words in before for words in (text[s:e].strip(" .,!?\u2026") for s, e in quotes)
+    )
+
+
+def parse_paragraphs(article: Article) -> list[Any]:
+    """spaCy's parse of every paragraph (dependencies and entity types), in one batch."""
+    from qa.language import pipeline
+
+    return list(pipeline().pipe([p.text for p in article.paragraphs], batch_size=64))
+
+
+def attribute(article: Article, *, parse: bool = True) -> Attribution:
+    """Every statement of the article, with speaker, role, kind, cue and offsets.
+
+    `parse=False` reads speech with the pattern rules alone, without spaCy's parse."""
     ctx = _Context()
     statements: list[Statement] = []
     carry: Speaker | None = None
-    for para in article.paragraphs:
-        found, carry = _paragraph_statements(article.doc, para, ctx, carry)
+    parsed = parse_paragraphs(article) if parse else [None] * len(article.paragraphs)
+    for para, tree in zip(article.paragraphs, parsed, strict=True):
+        found, carry = _paragraph_statements(article.doc, para, ctx, carry, tree, article.text[: para.start])
         statements.extend(found)
     # roles become known as the article goes on; give every statement the final one
     speakers = {s.name: s for s in ctx.speakers}
-    final = tuple(replace(s, role=speakers[s.speaker].role if s.speaker in speakers else None) for s in statements)
+    final = tuple(
+        replace(
+            s,
+            role=speakers[s.speaker].role if s.speaker in speakers else None,
+            speaker_kind=speakers[s.speaker].kind if s.speaker in speakers else None,
+        )
+        for s in statements
+    )
     used = {s.speaker for s in final if s.speaker}
     ordered: list[Speaker] = []
     for s in final:

