@@ -294,7 +294,7 @@ class ChatApp:
 
     def examples(self) -> list[str]:
         """Example questions drawn from whatever article is indexed."""
-        people = [s for s in self.retriever.speakers if s.kind == "person"]
+        people = [s for s in self.retriever.speakers if s.kind == "person" and s.named]
         examples = []
         if people:
             examples.append(f"Who is {people[0].name}?")

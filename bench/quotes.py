@@ -78,7 +78,33 @@ def score_article(path: Path) -> dict[str, Any]:
     return {"article": path.stem, "rows": rows, "statements": len(statements), "unmatched": extra}
 
 
-def run(folder: Path) -> dict[str, Any]:
+def speed(articles: list[Path], rounds: int = 5) -> dict[str, Any]:
+    """Warm attribution time per 1,000 words (parser included), median over rounds per article,
+    beside the pattern rules alone (parse=False)."""
+    from qa import article
+    from qa.attribution import attribute
+
+    texts = [article.load(p) for p in articles]
+    attribute(texts[0])  # load the pipeline and the name table once
+    result: dict[str, Any] = {}
+    for label, parse in (("parsed", True), ("patterns_only", False)):
+        per_k = []
+        for art in texts:
+            times = []
+            for _ in range(rounds):
+                t0 = time.perf_counter()
+                attribute(art, parse=parse)
+                times.append(time.perf_counter() - t0)
+            per_k.append(sorted(times)[rounds // 2] / max(1, len(art.text.split())) * 1000)
+        per_k.sort()
+        result[label] = {
+            "seconds_per_1000_words_median": round(per_k[len(per_k) // 2], 4),
+            "seconds_per_1000_words_max": round(per_k[-1], 4),
+        }
+    return result
+
+
+def run(folder: Path, *, timing: bool = False) -> dict[str, Any]:
     articles = sorted(p for p in folder.glob("*.txt") if p.with_suffix(".gold.jsonl").exists())
     scored = [score_article(p) for p in articles]
     rows = [r for a in scored for r in a["rows"]]
@@ -90,7 +116,7 @@ def run(folder: Path) -> dict[str, Any]:
         c["gold"] += 1
         c["found"] += r["found"]
         c["speaker_right"] += r["speaker_right"]
-    return {
+    report: dict[str, Any] = {
         "articles": len(scored),
         "gold_quotes": len(rows),
         "statements": statements,
@@ -105,8 +131,23 @@ def run(folder: Path) -> dict[str, Any]:
             }
             for k, c in sorted(by.items())
         },
+        "by_article": {
+            a["article"]: {
+                "gold": len(a["rows"]),
+                "found": round(sum(r["found"] for r in a["rows"]) / max(1, len(a["rows"])), 3),
+                "speaker_right": round(sum(r["speaker_right"] for r in a["rows"]) / max(1, len(a["rows"])), 3),
+            }
+            for a in scored
+        },
         "_scored": scored,
     }
+    if timing:
+        import os
+        import platform
+
+        report["speed"] = speed(articles)
+        report["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(), "threads": os.environ.get("OMP_NUM_THREADS")}
+    return report
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -114,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--folder", default=str(ROOT / "tests" / "news"))
     parser.add_argument("--misses", action="store_true", help="print every miss and every unmatched statement")
     args = parser.parse_args(argv)
-    report = run(Path(args.folder))
+    report = run(Path(args.folder), timing=True)
     scored = report.pop("_scored")
     if args.misses:
         for a in scored:

@@ -17,7 +17,7 @@ from qa import lexicon, speech
 from qa.article import Article, Paragraph
 
 KINDS = ("direct", "partial", "indirect", "source", "narration")
-SETTINGS_VERSION = 7  # bump when the rules change, so old indexes are rebuilt
+SETTINGS_VERSION = 8  # bump when the rules change, so old indexes are rebuilt
 
 _OPEN_QUOTES = "\u201c"
 _CLOSE_QUOTES = "\u201d"
@@ -137,6 +137,25 @@ class Attribution:
             if speaker.name == name:
                 return speaker
         return None
+
+    def speakers_json(self) -> list[dict[str, object]]:
+        """Every speaker as an entity: name or description, role, kind, and each mention the
+        article makes of them in its statements (name, surname, pronoun, description), with offsets."""
+        found: dict[str, list[Mention]] = {}
+        for stmt in self.statements:
+            if stmt.speaker and stmt.mention and stmt.mention.via != "continuing":
+                found.setdefault(stmt.speaker, []).append(stmt.mention)
+        return [
+            {
+                "name": s.name,
+                "role": s.role,
+                "kind": s.kind,
+                "named": s.named,
+                "gender": s.gender,
+                "mentions": [m.to_json() for m in found.get(s.name, [])],
+            }
+            for s in self.speakers
+        ]
 
 
 # ---------------------------------------------------------------- text helpers
@@ -398,11 +417,12 @@ class _Context:
             if s.kind != "person" and head in s.name.lower().split():
                 return s  # "the association": the Maritime Employers Association met before
         for s in reversed(self.speakers):
-            if s.role and re.search(rf"\b{re.escape(head)}\b", s.role.lower()):
-                return s
-        for s in reversed(self.speakers):
-            if s.kind == "organization" and s.named and head in lexicon.NOMINAL_ORG:
-                return s
+            if s.role and head in _role_titles(s.role):
+                return s  # "the chairman": Qi Xiangdong, chairman of ...
+        if len(words) == 1 and head in lexicon.NOMINAL_ORG:
+            for s in reversed(self.speakers):
+                if s.kind == "organization" and s.named:
+                    return s  # "the company": the last company named
         return None
 
     def by_phrase(self, phrase: speech.Phrase) -> Speaker | None:
@@ -416,6 +436,17 @@ class _Context:
             title = parsed[2] if parsed else None
             name = parsed[0] if parsed and len(parsed[0].split()) >= len(phrase.name.split()) - 1 else phrase.name
             return self.by_name(name, _strip_article(phrase.role) if phrase.role else None, title, phrase.kind)
+        if not phrase.definite and " " not in phrase.text and phrase.text[:1].isupper():
+            known = self._known_surname(phrase.text)  # "Desrosiers said", tagged as a noun
+            if known:
+                return known
+        owner = _POSSESSIVES.get(phrase.text.split()[0].lower())
+        if owner and " " in phrase.text:
+            whose = self.by_pronoun(owner)  # "her office": the office of the last woman named
+            if whose is not None and whose.named:
+                name = f"{whose.name}'s {phrase.text.split(' ', 1)[1]}"
+                known = next((s for s in self.speakers if s.name == name), None)
+                return self._touch(known or Speaker(name=name, kind=phrase.kind or "organization", named=False))
         if phrase.definite:
             found = self.by_noun(re.sub(r"^\S+\s+", "", phrase.text) if " " in phrase.text else phrase.text)
             if found:
@@ -432,10 +463,24 @@ class _Context:
         """A name put forward by narration: pronouns and descriptions after it may mean it."""
         if phrase.form == "name":
             self.by_phrase(phrase)
+        elif phrase.form == "description":
+            self._known_surname(phrase.text)
+
+    def _known_surname(self, word: str) -> Speaker | None:
+        for s in reversed(self.speakers):
+            if s.named and word in s.name.split():
+                return self._touch(s)
+        return None
 
 
+_POSSESSIVES = {"her": "she", "his": "he", "its": "it", "their": "they"}
 _DETERMINERS = frozenset("the a an one two three several some many most its their his her our".split())
 _ORG_NOUNS = lexicon.ORG_WORDS | set(lexicon.NOMINAL_ORG)
+
+
+def _role_titles(role: str) -> set[str]:
+    """The words naming what someone is, before what they are it of: "founder and CEO of X"."""
+    return set(re.split(r",|\s(?:of|at|for|in|with|from|who|which)\s", role.lower())[0].split())
 
 
 def _role_head(role: str | None) -> str:
@@ -598,9 +643,14 @@ def _doc_subject(masked: str, start: int, end: int, ctx: _Context) -> _Cue | Non
     return _Cue(speaker, m.group(0).strip(), source=True, at=start + m.start())
 
 
-def _parsed_cue(text: str, parsed: Any, start: int, end: int, quoted: Callable[[int], bool], ctx: _Context) -> _Cue | None:
-    """The first speech verb of the sentence whose subject the parse can name."""
-    for found in speech.speeches(parsed, start, end, quoted):
+def _parsed_cue(
+    text: str, parsed: Any, start: int, end: int, quoted: Callable[[int], bool], ctx: _Context
+) -> tuple[_Cue | None, set[int]]:
+    """The sentence's "according to" source, else its first speech verb whose subject the
+    parse can name; and the offsets of verbs the parse found not to report speech."""
+    source = speech.according(parsed, start, end, quoted)
+    found_speech, rejected = speech.speeches(parsed, start, end, quoted)
+    for found in ([source] if source else []) + found_speech:
         phrase = found.subject
         if phrase.form == "description" and phrase.definite:
             # names met earlier in the same sentence, before its subject: "Northwind Software will
@@ -616,26 +666,33 @@ def _parsed_cue(text: str, parsed: Any, start: int, end: int, quoted: Callable[[
             via = "name"  # a surname: the full name was given before
         mention = Mention(phrase.text, phrase.start, phrase.end, via)
         between = text[phrase.end : found.at]
-        if phrase.start > found.at or "," in between or len(phrase.text.split()) > 3:
+        if found is source:
+            cue = text[found.at : found.at + len("according to")]
+            if len(phrase.text.split()) <= 4 and not phrase.document:
+                cue = f"{cue} {phrase.text}"
+        elif phrase.start > found.at or "," in between or len(phrase.text.split()) > 3:
             cue = found.cue  # '"...," said Jane Doe', "Jane Doe, an economist, said"
         else:
             cue = f"{text[phrase.start : found.at].strip()} {found.cue}"  # "Qi warned", "he said"
         kind_source = found.source or speaker.kind == "document"
-        return _Cue(speaker, cue, source=kind_source, at=found.at, mention=mention)
-    return None
+        return _Cue(speaker, cue, source=kind_source, at=found.at, mention=mention), rejected
+    return None, rejected
 
 
 def _find_cue(
     text: str, masked: str, start: int, end: int, ctx: _Context, parsed: Any = None, quoted: Callable[[int], bool] | None = None
 ) -> _Cue | None:
+    rejected: set[int] = set()
+    if parsed is not None and quoted is not None:
+        found, rejected = _parsed_cue(text, parsed, start, end, quoted, ctx)
+        if found:
+            return found
     found = _according_to(masked, start, end, ctx) or _doc_subject(masked, start, end, ctx)
     if found:
         return found
-    if parsed is not None and quoted is not None:
-        found = _parsed_cue(text, parsed, start, end, quoted, ctx)
-        if found:
-            return found
     for m in _CUE_RE.finditer(masked, start, end):
+        if m.start() in rejected:
+            continue  # the parse read this verb and found no speech in it
         verb = m.group("verb").lower()
         particle = (m.group("particle") or "").lower()
         if verb in lexicon.PARTICLE and particle not in lexicon.PARTICLE[verb].split("|"):

@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     quotes.add_argument("file", nargs="?", help="article file (default: the bundled article)")
     quotes.add_argument("--speaker", help="only this speaker (full name or part of it)")
     quotes.add_argument("--json", action="store_true", help="print JSON")
+    quotes.add_argument(
+        "--speakers", action="store_true", help="list the speakers instead: kind, role and every mention, with offsets"
+    )
 
     ev = sub.add_parser("eval", help="score the bot on a gold question set")
     ev.add_argument("--questions", metavar="FILE", help="questions JSONL (default: eval/questions.jsonl)")
@@ -224,7 +227,17 @@ def cmd_quotes(args: argparse.Namespace) -> int:
     from qa.reading import load_article
 
     art = load_article(args.file) if args.file else article.load()
-    statements = [s for s in attribute(art).statements if s.kind != "narration"]
+    found = attribute(art)
+    if args.speakers:
+        speakers = found.speakers_json()
+        if args.json:
+            print(json.dumps(speakers, ensure_ascii=False, indent=2))
+            return 0
+        for s in speakers:
+            said = ", ".join(f"{m['text']!r}@{m['start']}" for m in s["mentions"])  # type: ignore[attr-defined]
+            print(f"{s['name']} ({s['kind']}{', ' + str(s['role']) if s['role'] else ''}): {said}")
+        return 0
+    statements = [s for s in found.statements if s.kind != "narration"]
     if args.speaker:
         wanted = args.speaker.lower()
         statements = [s for s in statements if s.speaker and wanted in s.speaker.lower()]

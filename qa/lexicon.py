@@ -62,7 +62,8 @@ ORG_WORDS = set(
     "technologies organization organisation foundation bureau office committee administration "
     "federation union party court government center centre society fund network labs lab "
     "authority board school college hospital alliance bloc service services systems partners "
-    "holdings capital ventures press news times post journal media consortium club".split()
+    "holdings capital ventures press news times post journal media consortium club chamber coalition trust "
+    "caucus parliament legislature court tribunal".split()
 )
 STOP_CAPS = set(
     "the a an this that these those it its he she they we i however but and or so then also "

@@ -95,9 +95,11 @@ class SpeakerIndex:
             index.name_terms[s.name] = set(terms(s.name))
             index.full_names[" ".join(words(s.name))] = s.name
             tokens = [s.name.split()[0]] if s.kind == "organization" else s.name.split()
+            if not s.named:
+                tokens = []  # "a union representative": its words describe, as a role's do
             for token in [*tokens, *s.aliases]:
                 index.by_token.setdefault(token.lower(), set()).add(s.name)
-            found = set(terms(s.role or "")) - common - QUESTION_WORDS
+            found = set(terms(s.role or "" if s.named else s.name)) - common - QUESTION_WORDS
             index.role_terms[s.name] = found
             for t in found:
                 index.role_owners.setdefault(t, set()).add(s.name)
@@ -190,7 +192,7 @@ def compatible(speaker: Speaker, pronoun: str) -> bool:
     if pronoun in ("he", "she"):
         return speaker.kind == "person" and speaker.gender in (None, pronoun)
     if pronoun == "it":
-        return speaker.kind == "organization"
+        return speaker.kind in ("organization", "document")
     return True
 
 

@@ -12,7 +12,7 @@ attribution's job; nothing here knows any article.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -26,13 +26,21 @@ SPEECH_LEMMAS = frozenset(
         "contend maintain reiterate highlight underscore vow pledge promise state declare counter "
         "quip joke allege tweet concede recount testify assert complain lament boast blurt confirm "
         "deny write post urge agree disagree estimate forecast believe expect describe report "
-        "announce propose ask"
+        "announce propose ask point"
     ).split()
 )
 # verbs a report, study or survey speaks through: "the study found that ..."
 DOC_LEMMAS = frozenset("find show reveal indicate estimate suggest conclude say note warn report predict".split())
 # verbs that report speech only with a clause after them, never on a quotation nearby alone
+# verbs that report a commitment with an infinitive: "vowed to appeal"
+COMMITS = frozenset("pledge promise vow threaten".split())
+# verbs that report speech only with their particle: "pointed out"
+PARTICLES = {"point": "out"}
+# verbs that take a speech verb back: "declined to say"
+NOT_SAYING = frozenset("decline refuse fail want plan hope try wish".split())
 CLAUSE_ONLY = frozenset("believe expect estimate forecast describe post ask promise agree propose".split())
+# nouns naming what a document says through: "a report", "figures from X", "satellite images"
+DOC_NOUNS = frozenset(lexicon.NOMINAL_DOC | set("calculation figure image record statistic datum estimate count".split()))
 PRONOUNS = frozenset({"he", "she", "they", "it"})
 ENTITY_KINDS = {"PERSON": "person", "ORG": "organization", "NORP": "group", "GPE": "organization", "FAC": "organization"}
 GROUP_NOUNS = frozenset("police staff crew team public family government management".split())
@@ -50,6 +58,7 @@ ROLE_GENDER = {
 }
 _CLAUSE_DEPS = frozenset({"ccomp", "parataxis"})
 _CUT_DEPS = frozenset({"relcl", "appos", "punct", "acl", "advcl", "cc", "conj"})
+_DEEP_CUT_DEPS = frozenset({"relcl", "appos", "acl"})
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,7 @@ class Phrase:
     kind: str | None = None  # "person", "organization", "group", "document", when the words say
     definite: bool = False  # "the association" (someone met before) vs "a union representative"
     head: str = ""  # the head noun, lower case
+    document: bool = False  # the words name a document, made by the named one ("a report by X")
 
 
 @dataclass(frozen=True)
@@ -77,44 +87,84 @@ class Speech:
     source: bool = False  # a document speaks ("the study found")
 
 
-def speeches(doc: Any, start: int, end: int, quoted: Callable[[int], bool]) -> Iterator[Speech]:
+def speeches(doc: Any, start: int, end: int, quoted: Callable[[int], bool]) -> tuple[list[Speech], set[int]]:
     """Speech verbs between two offsets of a parsed text, outside quotations, each with the
     phrase of its subject: verbs with a subject of their own first ("Noting that ..., Wu said"
-    gives "said"), then participles and joined verbs, in text order."""
-    found = list(_speeches(doc, start, end, quoted))
-    yield from (s for own, s in found if own)
-    yield from (s for own, s in found if not own)
-
-
-def _speeches(doc: Any, start: int, end: int, quoted: Callable[[int], bool]) -> Iterator[tuple[bool, Speech]]:
-    has_quote = any(quoted(i) for i in range(start, end))
+    gives "said"), then participles and joined verbs, in text order. Also the offsets of the
+    speech verbs the parse read and found not to report speech ("had expected the move",
+    "declined to say", "it was said"), which no other reading should take for a cue."""
+    own: list[Speech] = []
+    joined: list[Speech] = []
+    rejected: set[int] = set()
     for token in doc:
         if token.idx < start or token.idx >= end or quoted(token.idx) or token.pos_ not in ("VERB", "AUX"):
             continue
         lemma = token.lemma_.lower()
         if lemma not in SPEECH_LEMMAS and lemma not in DOC_LEMMAS:
             continue
-        if any(c.dep_ in ("auxpass", "nsubjpass") for c in token.children):
-            continue  # "it was said"
-        subject = _subject_of(token)
-        if subject is None:
+        found = _speech(token, lemma, start, end, quoted)
+        if found is None:
+            if _subject_of(token) is not None or token.dep_ in ("xcomp", "ccomp"):
+                rejected.add(token.idx)
             continue
-        phrase = phrase_of(subject)
-        if phrase is None:
-            continue
-        clause = any(c.dep_ in _CLAUSE_DEPS and _finite(c) for c in token.children) or _clause_after(token)
-        if lemma == "call":
-            clause = clause or any(c.dep_ in ("oprd", "xcomp") for c in token.children)
-        document = phrase.kind == "document"
-        if document and lemma not in DOC_LEMMAS:
-            continue
-        if not document and lemma not in SPEECH_LEMMAS:
-            continue
-        if not clause and (lemma in CLAUSE_ONLY or document or not has_quote):
-            continue
-        particle = next((c.text for c in token.children if c.dep_ == "prt"), "")
-        own = subject.head.i == token.i
-        yield own, Speech(f"{token.text} {particle}".strip(), token.idx, phrase, source=document)
+        (own if found[0] else joined).append(found[1])
+    return own + joined, rejected
+
+
+def _speech(token: Any, lemma: str, start: int, end: int, quoted: Callable[[int], bool]) -> tuple[bool, Speech] | None:
+    if any(c.dep_ in ("auxpass", "nsubjpass") for c in token.children):
+        return None  # "it was said"
+    if token.dep_ == "xcomp" and token.head.lemma_.lower() in NOT_SAYING:
+        return None  # "she declined to say"
+    if token.dep_ == "ccomp" and token.head.lemma_.lower() in SPEECH_LEMMAS:
+        return None  # reported words: "asked whether he expected ..."
+    particle = next((c.text for c in token.children if c.dep_ == "prt"), "")
+    if lemma in PARTICLES and particle.lower() != PARTICLES[lemma]:
+        return None  # "pointed" alone, not "pointed out"
+    subject = _subject_of(token)
+    phrase = phrase_of(subject) if subject is not None else None
+    if phrase is None:
+        return None
+    clause = (
+        any(c.dep_ in _CLAUSE_DEPS and _finite(c) for c in token.children)
+        or _clause_after(token)
+        or _marked_clause(token)
+        or _clause_before(token, phrase, start)
+    )
+    if lemma == "call":
+        clause = clause or any(c.dep_ in ("oprd", "xcomp") for c in token.children)
+    if lemma in COMMITS:  # "pledged to fund a new station"
+        clause = clause or any(c.dep_ == "xcomp" for c in token.children)
+    document = phrase.kind == "document" or phrase.document
+    if document and lemma not in DOC_LEMMAS or not document and lemma not in SPEECH_LEMMAS:
+        return None
+    has_quote = any(quoted(i) for i in range(start, end))
+    if not clause and (lemma in CLAUSE_ONLY or document or not has_quote):
+        return None
+    speech = Speech(f"{token.text} {particle}".strip(), token.idx, phrase, source=document)
+    return subject is not None and subject.head.i == token.i, speech
+
+
+def _marked_clause(verb: Any) -> bool:
+    """'said in a statement THAT it had cut ...': a clause opened by "that", "whether" or "how"
+    that hangs from the verb, or follows it right away, whatever the parser made of the words
+    between."""
+    doc = verb.doc
+    at = verb.i + 1
+    while at < len(doc) and doc[at].dep_ == "prt":
+        at += 1
+    if at < len(doc) and doc[at].lower_ == "that" and doc[at].dep_ in ("mark", "dobj", "nsubj", "det"):
+        return True
+    for t in verb.subtree:
+        if t.dep_ == "mark" and t.lower_ in ("that", "whether", "how", "if") and t.i > verb.i:
+            up = t.head.head  # from the clause's verb up through nouns and prepositions
+            for _ in range(4):
+                if up.i == verb.i:
+                    return True
+                if up.pos_ in ("VERB", "AUX") or up.head.i == up.i:
+                    break
+                up = up.head
+    return False
 
 
 def _finite(verb: Any) -> bool:
@@ -122,6 +172,14 @@ def _finite(verb: Any) -> bool:
     return verb.tag_ != "VB" or any(c.tag_ == "MD" for c in verb.children) or not any(
         c.tag_ == "TO" for c in verb.children
     )
+
+
+def _clause_before(verb: Any, phrase: Phrase, start: int) -> bool:
+    """'Prices will rise, the union said': the reported clause comes first, ended by a comma."""
+    doc = verb.doc
+    at = min(phrase.start, verb.idx)
+    head = doc.text[start:at].rstrip()
+    return head.endswith(",") and len(head.split()) >= 4 and verb.lemma_.lower() not in CLAUSE_ONLY
 
 
 def _clause_after(verb: Any) -> bool:
@@ -149,11 +207,13 @@ def _subject_of(verb: Any) -> Any | None:
 
 def _span(token: Any) -> list[Any]:
     """The subject's own words: its subtree without relative clauses, appositions and the
-    like, kept contiguous from the left."""
+    like (at any depth: "a spokesperson for the association, Dana Whitfield"), kept
+    contiguous from the left."""
     cut: set[int] = set()
-    for child in token.children:
-        if child.dep_ in _CUT_DEPS:
-            cut.update(t.i for t in child.subtree)
+    for t in token.subtree:
+        deep = t.head.i != token.i
+        if t.i != token.i and t.i not in cut and (t.dep_ in _DEEP_CUT_DEPS if deep else t.dep_ in _CUT_DEPS):
+            cut.update(g.i for g in t.subtree)
     words: list[Any] = []
     for t in token.subtree:
         if t.i in cut:
@@ -203,24 +263,29 @@ def phrase_of(token: Any) -> Phrase | None:
         if lower in PRONOUNS:
             return Phrase(token.text, token.idx, token.idx + len(token.text), "pronoun", head=lower)
         return None
-    if token.tag_ in ("WP", "WDT", "DT", "EX") or token.pos_ not in ("NOUN", "PROPN"):
+    if token.tag_ in ("WP", "WDT", "DT", "EX") or (token.pos_ not in ("NOUN", "PROPN") and _entity(token) is None):
         return None
     own = _span(token)
     if not own:
         return None
     appos = [c for c in token.children if c.dep_ == "appos"]
-    if token.pos_ == "PROPN" or _entity(token) is not None:
+    if token.pos_ == "PROPN" or _entity(token) is not None or _capitalised_inside(token):
         name = _name_tokens(token)
         before = [t for t in own if t.i < name[0].i and (t.pos_ in ("NOUN", "PROPN", "ADJ") or t.tag_ == "POS")]
         described = any(t.pos_ == "NOUN" or t.lower_ in lexicon.ROLE_WORDS for t in before)
         role_parts = [_text(before)] if described else []
         role_parts += [_text(_span(a)) for a in appos if a.pos_ == "NOUN"]
         return _named(token, name, own, role_parts)
-    named = next((a for a in appos if a.pos_ == "PROPN"), None)
+    named = next((a for a in appos if a.pos_ == "PROPN"), None) or _name_after(own)
     if named is not None:  # "the mayor of Millbrook, Ron Tessier"
         return _named(named, _name_tokens(named), own, [_text(own)])
     first = own[0].lower_
     kind = _description_kind(token)
+    if kind == "document":
+        maker = _maker(token)
+        made = phrase_of(maker) if maker is not None else None
+        if made is not None and made.form == "name":  # "a report by the X Institute"
+            return replace(made, role=token.lemma_.lower(), kind="organization", document=True)
     definite = first in ("the", "its", "their", "his", "her", "this", "that") or any(
         t.tag_ == "POS" or t.dep_ == "poss" for t in own
     )
@@ -228,6 +293,28 @@ def phrase_of(token: Any) -> Phrase | None:
         _text(own), own[0].idx, own[-1].idx + len(own[-1].text), "description", kind=kind, definite=definite,
         head=token.lemma_.lower(),
     )  # fmt: skip
+
+
+def _name_after(own: list[Any]) -> Any | None:
+    """'its organizer, Derek Faulkner, a retired principal': a name set off by commas right
+    after a description, which the parser hung elsewhere."""
+    doc = own[-1].doc
+    at = own[-1].i + 1
+    if at + 1 >= len(doc) or doc[at].text != ",":
+        return None
+    entity = _entity(doc[at + 1])
+    if entity is None or entity.start != at + 1 or entity.label_ != "PERSON":
+        return None
+    after = doc[entity.end] if entity.end < len(doc) else None
+    return entity.root if after is None or after.text in (",", ".", ";") else None
+
+
+def _capitalised_inside(token: Any) -> bool:
+    """A capitalised word that does not open its sentence: a name the tagger took for a noun."""
+    if not token.text[:1].isupper() or token.is_sent_start or token.i == 0:
+        return False
+    before = token.doc[token.i - 1]
+    return before.text not in ('"', "\u201c", "\u2018", "'", "\u2014", "-", ":") and not before.is_sent_start
 
 
 def _named(token: Any, name: list[Any], own: list[Any], role_parts: list[str]) -> Phrase:
@@ -243,7 +330,7 @@ def _named(token: Any, name: list[Any], own: list[Any], role_parts: list[str]) -
 
 def _description_kind(token: Any) -> str:
     head = token.lemma_.lower()
-    if head in lexicon.NOMINAL_DOC:
+    if head in DOC_NOUNS:
         return "document"
     if head in lexicon.NOMINAL_ORG or head in lexicon.ORG_WORDS:
         return "organization"
@@ -253,18 +340,76 @@ def _description_kind(token: Any) -> str:
 
 
 def mentions(doc: Any, start: int, end: int, quoted: Callable[[int], bool]) -> Iterator[Phrase]:
-    """The names a narrating sentence puts forward, for pronouns and "the company" after it: a
-    person's name as the subject (or in apposition to it), an organisation's name anywhere."""
-    for entity in doc.ents:
-        if entity.start_char < start or entity.start_char >= end or quoted(entity.start_char):
+    """The names a narrating sentence puts forward, for pronouns and "the company" after it:
+    names as subjects (or joined to one: "Fontaine and Yellowhorse"), organisations anywhere."""
+    seen: set[str] = set()
+    for token in doc:
+        if token.idx < start or token.idx >= end or quoted(token.idx):
             continue
-        kind = ENTITY_KINDS.get(entity.label_)
-        root = entity.root
-        subject = root.dep_ == "nsubj" or (root.dep_ == "appos" and root.head.dep_ == "nsubj")
-        if kind == "person" and subject or kind == "organization" and entity.label_ == "ORG":
-            phrase = phrase_of(root) if root.pos_ == "PROPN" else None
-            if phrase is not None and phrase.form == "name":
+        subject = token.dep_ in ("nsubj", "nsubjpass") or (token.dep_ == "conj" and token.head.dep_ == "nsubj")
+        entity = _entity(token)
+        organisation = (
+            entity is not None and entity.label_ == "ORG" and token.i == entity.root.i and token.dep_ != "compound"
+        )
+        if subject or organisation:
+            phrase = phrase_of(token)
+            if phrase is None:
+                continue
+            if phrase.form == "name" and phrase.name and phrase.name not in seen:
+                seen.add(phrase.name)
                 yield phrase
+            elif subject and phrase.form == "description" and phrase.text.istitle() and " " not in phrase.text:
+                yield phrase  # a surname the tagger took for a noun: "Desrosiers refused ..."
+
+
+def according(doc: Any, start: int, end: int, quoted: Callable[[int], bool]) -> Speech | None:
+    """'..., according to port officials': who the "according to" names. A document ("a report
+    by the X Institute") speaks for whoever made it, when the sentence says."""
+    for token in doc:
+        if token.idx < start or token.idx >= end or quoted(token.idx) or token.lower_ != "according":
+            continue
+        to = next((c for c in token.children if c.lower_ == "to"), None)
+        if to is None and token.i + 1 < len(doc) and doc[token.i + 1].lower_ == "to":
+            to = doc[token.i + 1]
+        target = next((c for c in to.children if c.dep_ == "pobj"), None) if to is not None else None
+        if target is None:
+            continue
+        if target.lemma_.lower() in DOC_NOUNS:
+            maker = _maker(target)
+            if maker is not None:
+                phrase = phrase_of(maker)
+                if phrase is not None and phrase.form == "name":
+                    made = replace(phrase, role=target.lemma_.lower(), kind="organization", document=True)
+                    return Speech("according to", token.idx, made, source=True)
+            phrase = phrase_of(target)
+            if phrase is not None:
+                return Speech("according to", token.idx, replace(phrase, kind="document"), source=True)
+            continue
+        phrase = phrase_of(target)
+        if phrase is not None:
+            return Speech("according to", token.idx, phrase, source=phrase.kind == "document" or phrase.document)
+    return None
+
+
+def _maker(document: Any) -> Any | None:
+    """Who made a document: 'a report BY the X', 'figures FROM X', 'images reviewed BY X',
+    'calculations by the comparison site X'."""
+    for child in document.children:
+        preps = [child] if child.dep_ == "prep" else []
+        if child.dep_ == "acl":
+            preps = [g for g in child.children if g.dep_ in ("agent", "prep")]
+        for prep in preps:
+            if prep.lower_ not in ("by", "from", "of"):
+                continue
+            found = next((c for c in prep.children if c.dep_ == "pobj"), None)
+            if found is None:
+                continue
+            if found.pos_ == "PROPN" or _entity(found) is not None:
+                return found
+            named = [t for t in found.subtree if t.i > found.i and (t.pos_ == "PROPN" or _entity(t) is not None)]
+            if named:
+                return named[-1]
+    return None
 
 
 @lru_cache(maxsize=1)
