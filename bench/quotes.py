@@ -146,7 +146,11 @@ def run(folder: Path, *, timing: bool = False) -> dict[str, Any]:
         import platform
 
         report["speed"] = speed(articles)
-        report["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(), "threads": os.environ.get("OMP_NUM_THREADS")}
+        report["machine"] = {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "threads": os.environ.get("OMP_NUM_THREADS"),
+        }
     return report
 
 

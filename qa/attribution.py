@@ -17,7 +17,7 @@ from qa import lexicon, speech
 from qa.article import Article, Paragraph
 
 KINDS = ("direct", "partial", "indirect", "source", "narration")
-SETTINGS_VERSION = 8  # bump when the rules change, so old indexes are rebuilt
+SETTINGS_VERSION = 9  # bump when the rules change, so old indexes are rebuilt
 
 _OPEN_QUOTES = "\u201c"
 _CLOSE_QUOTES = "\u201d"
@@ -397,7 +397,7 @@ class _Context:
             for s in reversed(self.speakers):
                 if s.named and s.kind == "person" and len(s.name.split()) == 1 and s.name in tokens:
                     return self.update(s, name=name, role=role or s.role)
-        if kind is None or kind == "person" and _is_org_name(name):
+        if kind is None or (kind == "person" and _is_org_name(name)):
             kind = "organization" if _is_org_name(name) or _role_head(role) in _ORG_NOUNS else "person"
         if kind == "person":
             gender = lexicon.TITLES.get(title or "") or speech.gender_of(name, role)
@@ -451,7 +451,9 @@ class _Context:
             found = self.by_noun(re.sub(r"^\S+\s+", "", phrase.text) if " " in phrase.text else phrase.text)
             if found:
                 return found
-        name = phrase.text[:1].lower() + phrase.text[1:] if phrase.text.split()[0].lower() in _DETERMINERS else phrase.text
+        name = (
+            phrase.text[:1].lower() + phrase.text[1:] if phrase.text.split()[0].lower() in _DETERMINERS else phrase.text
+        )
         for s in reversed(self.speakers):
             if s.name.lower() == name.lower():
                 return self._touch(s)
@@ -663,7 +665,7 @@ def _parsed_cue(
             continue
         via = phrase.form
         if via == "name" and phrase.name and len(phrase.name.split()) == 1 and len(speaker.name.split()) > 1:
-            via = "name"  # a surname: the full name was given before
+            via = "surname"  # the full name was given before
         mention = Mention(phrase.text, phrase.start, phrase.end, via)
         between = text[phrase.end : found.at]
         if found is source:
@@ -680,13 +682,50 @@ def _parsed_cue(
 
 
 def _find_cue(
-    text: str, masked: str, start: int, end: int, ctx: _Context, parsed: Any = None, quoted: Callable[[int], bool] | None = None
+    text: str,
+    masked: str,
+    start: int,
+    end: int,
+    ctx: _Context,
+    parsed: Any = None,
+    quoted: Callable[[int], bool] | None = None,
 ) -> _Cue | None:
     rejected: set[int] = set()
     if parsed is not None and quoted is not None:
         found, rejected = _parsed_cue(text, parsed, start, end, quoted, ctx)
         if found:
             return found
+    found = _pattern_cue(text, masked, start, end, ctx, rejected)
+    return replace(found, mention=_mention_near(masked, start, end, found)) if found else None
+
+
+def _mention_near(masked: str, start: int, end: int, cue: _Cue) -> Mention | None:
+    """The words of a sentence, outside quotations, that name the speaker a pattern found: the
+    full name, a surname or a pronoun, whichever stands nearest the cue."""
+    speaker = cue.speaker
+    names = [(speaker.name, "name")]
+    if speaker.named:
+        names += [(w, "surname") for w in speaker.name.split() if len(w) > 2 and w[0].isupper()]
+    names += [(p, "pronoun") for p in ("he", "she", "they", "it", "He", "She", "They", "It")]
+    best: Mention | None = None
+    for words, via in names:
+        for m in re.finditer(rf"(?<![\w-]){re.escape(words)}(?![\w-])", masked[start:end]):
+            at = start + m.start()
+            if via == "pronoun" and abs(at - cue.at) > 40:
+                continue
+            if (
+                best is None
+                or abs(at - cue.at) < abs(best.start - cue.at)
+                or (at == best.start and len(words) > len(best.text))
+            ):
+                best = Mention(words, at, at + len(words), via)
+        if best is not None and via == "name":
+            return best
+    return best
+
+
+def _pattern_cue(text: str, masked: str, start: int, end: int, ctx: _Context, rejected: set[int]) -> _Cue | None:
+    """Speech cues read by patterns alone, for sentences the parse could not read."""
     found = _according_to(masked, start, end, ctx) or _doc_subject(masked, start, end, ctx)
     if found:
         return found
@@ -806,6 +845,11 @@ def _paragraph_statements(
     doc: str, para: Paragraph, ctx: _Context, carry: Speaker | None, parsed: Any = None, before: str = ""
 ) -> tuple[list[Statement], Speaker | None]:
     text = para.text
+    if _is_caption(text):
+        narration = Statement(
+            doc, para.number, text, para.start, para.end, para.start, para.end, None, None, "narration"
+        )
+        return [narration], carry
     quotes = quote_spans(text)
     masked = _mask(text, quotes)
     units = sentence_spans(text, masked)
@@ -825,8 +869,10 @@ def _paragraph_statements(
         mention: Mention | None = None
         if cue:
             speaker = cue.speaker
-            if cue.source or speaker.kind == "document" or (
-                speaker.kind == "organization" and (speaker.role or "") in lexicon.NOMINAL_DOC
+            if (
+                cue.source
+                or speaker.kind == "document"
+                or (speaker.kind == "organization" and (speaker.role or "") in lexicon.NOMINAL_DOC)
             ):
                 kind = "source"
             elif full:
@@ -887,6 +933,20 @@ def _paragraph_statements(
         if speaker is not None:
             last_speaker = speaker
     return result, last_speaker
+
+
+_CAPTION_RE = re.compile(
+    r"^\s*(?:watch|video|photo|listen|read more|related|caption|photo caption)\b\s*[:|\u2014-]", re.IGNORECASE
+)
+
+
+def _is_caption(text: str) -> bool:
+    """A headline, a caption or a signature line ("Watch: ...", "Photo caption: ..."): a short
+    paragraph with no sentence end, or one that names itself a caption. Such lines quote no one."""
+    if _CAPTION_RE.match(text):
+        return True
+    stripped = text.rstrip()
+    return len(stripped.split()) <= 20 and stripped[-1:] not in ".!?\"'\u201d\u2019)\u2026"
 
 
 def _repeats(before: str, text: str, quotes: list[tuple[int, int]]) -> bool:

@@ -13,8 +13,8 @@ from typing import Any
 from qa.attribution import Speaker
 from qa.chunking import Chunk
 from qa.errors import BadQuestionError
-from qa.lexical import STOPWORDS, terms, words
 from qa.language import pipeline
+from qa.lexical import STOPWORDS, terms, words
 from qa.lexicon import ANSWER_CATEGORIES
 
 MAX_QUESTION_CHARS = 1000

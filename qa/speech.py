@@ -40,9 +40,17 @@ PARTICLES = {"point": "out"}
 NOT_SAYING = frozenset("decline refuse fail want plan hope try wish".split())
 CLAUSE_ONLY = frozenset("believe expect estimate forecast describe post ask promise agree propose".split())
 # nouns naming what a document says through: "a report", "figures from X", "satellite images"
-DOC_NOUNS = frozenset(lexicon.NOMINAL_DOC | set("calculation figure image record statistic datum estimate count".split()))
+DOC_NOUNS = frozenset(
+    lexicon.NOMINAL_DOC | set("calculation figure image record statistic datum estimate count".split())
+)
 PRONOUNS = frozenset({"he", "she", "they", "it"})
-ENTITY_KINDS = {"PERSON": "person", "ORG": "organization", "NORP": "group", "GPE": "organization", "FAC": "organization"}
+ENTITY_KINDS = {
+    "PERSON": "person",
+    "ORG": "organization",
+    "NORP": "group",
+    "GPE": "organization",
+    "FAC": "organization",
+}
 GROUP_NOUNS = frozenset("police staff crew team public family government management".split())
 ROLE_GENDER = {
     **dict.fromkeys(
@@ -136,7 +144,7 @@ def _speech(token: Any, lemma: str, start: int, end: int, quoted: Callable[[int]
     if lemma in COMMITS:  # "pledged to fund a new station"
         clause = clause or any(c.dep_ == "xcomp" for c in token.children)
     document = phrase.kind == "document" or phrase.document
-    if document and lemma not in DOC_LEMMAS or not document and lemma not in SPEECH_LEMMAS:
+    if (document and lemma not in DOC_LEMMAS) or (not document and lemma not in SPEECH_LEMMAS):
         return None
     has_quote = any(quoted(i) for i in range(start, end))
     if not clause and (lemma in CLAUSE_ONLY or document or not has_quote):
@@ -169,8 +177,10 @@ def _marked_clause(verb: Any) -> bool:
 
 def _finite(verb: Any) -> bool:
     """Whether a clause has a tensed verb: "said THAT costs ROSE", not "expect delays TO SPREAD"."""
-    return verb.tag_ != "VB" or any(c.tag_ == "MD" for c in verb.children) or not any(
-        c.tag_ == "TO" for c in verb.children
+    return (
+        verb.tag_ != "VB"
+        or any(c.tag_ == "MD" for c in verb.children)
+        or not any(c.tag_ == "TO" for c in verb.children)
     )
 
 
@@ -290,9 +300,14 @@ def phrase_of(token: Any) -> Phrase | None:
         t.tag_ == "POS" or t.dep_ == "poss" for t in own
     )
     return Phrase(
-        _text(own), own[0].idx, own[-1].idx + len(own[-1].text), "description", kind=kind, definite=definite,
+        _text(own),
+        own[0].idx,
+        own[-1].idx + len(own[-1].text),
+        "description",
+        kind=kind,
+        definite=definite,
         head=token.lemma_.lower(),
-    )  # fmt: skip
+    )
 
 
 def _name_after(own: list[Any]) -> Any | None:
@@ -321,11 +336,20 @@ def _named(token: Any, name: list[Any], own: list[Any], role_parts: list[str]) -
     entity = _entity(token)
     kind = ENTITY_KINDS.get(entity.label_) if entity is not None else None
     role = ", ".join(p for p in role_parts if p) or None
-    words = own if own[0].i <= name[0].i else name
+    doc = token.doc
+    first = own[0] if own[0].i <= name[0].i else name[0]
+    last = own[-1] if own[-1].i >= name[-1].i else name[-1]
+    words = list(doc[first.i : last.i + 1])
     return Phrase(
-        _text(words), words[0].idx, words[-1].idx + len(words[-1].text), "name", name=_text(name), role=role,
-        kind=kind, head=name[-1].lower_,
-    )  # fmt: skip
+        _text(words),
+        first.idx,
+        last.idx + len(last.text),
+        "name",
+        name=_text(name),
+        role=role,
+        kind=kind,
+        head=name[-1].lower_,
+    )
 
 
 def _description_kind(token: Any) -> str:

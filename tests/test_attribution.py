@@ -164,6 +164,23 @@ def test_news_articles_written_with_their_gold_first():
     assert report["recall"] >= 0.97 and report["precision"] >= 0.96 and report["speaker_right_on_found"] >= 0.98
     by = report["by_introduction"]
     assert by["pronoun"]["speaker_right_on_found"] >= 0.95 and by["description"]["found"] >= 0.9
+    # the README's figures are the committed run's, and today's code reproduces them
+    committed = json.loads((ROOT / "bench" / "reports" / "quotes-2026-11-27.json").read_text())
+    for key in ("gold_quotes", "recall", "precision", "speaker_right_on_found", "by_introduction"):
+        assert report[key] == committed[key], key
+    readme = (ROOT / "README.md").read_text()
+    row = (
+        f"| **all** ({report['articles']} articles) | **{report['gold_quotes']}** | **recall 0.820 → {report['recall']:.3f}, "
+        f"precision 0.968 → {report['precision']:.3f}** | **0.883 → {report['speaker_right_on_found']:.3f}** |"
+    )
+    assert row in readme
+    for label, key in (("a name", "name"), ("a pronoun", "pronoun"), ("a description", "description")):
+        line = next(line for line in readme.splitlines() if line.startswith(f"| {label}"))
+        cells = line.split("|")
+        assert cells[3].strip().endswith(f"→ {by[key]['found']:.3f}") and cells[4].strip().endswith(
+            f"→ {by[key]['speaker_right_on_found']:.3f}"
+        ), line
+    assert committed["speed"]["parsed"]["seconds_per_1000_words_max"] < 0.3
 
 
 @pytest.mark.parametrize(
@@ -233,8 +250,16 @@ def test_a_pronoun_goes_to_the_last_person_of_its_gender():
 @pytest.mark.parametrize(
     ("text", "speaker", "kind"),
     [
-        ("Most of the cuts will fall on sales, according to a person familiar with the plan.", "a person familiar with the plan", "indirect"),
-        ("Rents rose 9 per cent, according to a survey by the Tenant Action Network.", "Tenant Action Network", "source"),
+        (
+            "Most of the cuts will fall on sales, according to a person familiar with the plan.",
+            "a person familiar with the plan",
+            "indirect",
+        ),
+        (
+            "Rents rose 9 per cent, according to a survey by the Tenant Action Network.",
+            "Tenant Action Network",
+            "source",
+        ),
         ("The mine will close, according to port officials.", "port officials", "indirect"),
     ],
 )
@@ -280,5 +305,7 @@ def test_each_statement_names_its_mention_with_offsets():
     for m in mentions:
         assert m is not None and art.text[m.start : m.end] == m.text
     entity = found.speakers_json()[0]
-    assert entity["name"] == "Lena Park" and entity["kind"] == "person" and entity["role"] == "economist at Harbour Bank"
+    assert (
+        entity["name"] == "Lena Park" and entity["kind"] == "person" and entity["role"] == "economist at Harbour Bank"
+    )
     assert [m["text"] for m in entity["mentions"]] == ["Lena Park", "she"]

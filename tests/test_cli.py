@@ -28,6 +28,29 @@ def test_quotes_json_has_the_eval_shape():
     assert {r["paragraph"]: r["speaker"] for r in rows} == attributed
 
 
+def test_quotes_json_names_each_speaker_entity_and_mention():
+    news = ROOT / "tests" / "news" / "tech-layoffs.txt"
+    text = news.read_text(encoding="utf-8")
+    rows = json.loads(run("quotes", str(news), "--json").stdout)
+    for r in rows:
+        assert r["speaker_kind"] in ("person", "organization", "group", "document")
+        m = r["mention"]
+        if m and m["via"] != "continuing":
+            assert text[m["start"] : m["end"]] == m["text"] and m["via"] in (
+                "name",
+                "surname",
+                "pronoun",
+                "description",
+            )
+    speakers = json.loads(run("quotes", str(news), "--speakers", "--json").stdout)
+    by_name = {s["name"]: s for s in speakers}
+    raman = by_name["Priya Raman"]
+    assert raman["kind"] == "person" and raman["named"] and "Raman" in [m["text"] for m in raman["mentions"]]
+    assert {"she", "Raman"} <= {m["text"] for m in raman["mentions"]}
+    described = [s for s in speakers if not s["named"]]
+    assert described and all(s["mentions"] for s in described)
+
+
 def test_quotes_table_and_speaker_filter():
     out = run("quotes", str(ARTICLES / "river-cleanup.txt"), "--speaker", "okafor").stdout
     lines = out.strip().splitlines()
