@@ -385,7 +385,9 @@ def _answer(
     if speaker and not retriever.speaker_chunks(speaker):
         return _abstain(text, f"the article quotes no one called {speaker}", speaker)
 
-    used_by_speaker = speaker_words(text, named, index) if named and not speaker else set()
+    # the words that name the speaker: from the subject of "what did X say about Y" when there is
+    # one, so that Y's words stay the topic even where they echo X's role ("cybersecurity")
+    used_by_speaker = speaker_words(says(text) or text, named, index) if named and not speaker else set()
     topic = topic_words(text, used_by_speaker)
     # the explicit filter, a follow-up about a speaker, or "what did X say (about Y)" confine the
     # search to that speaker; a speaker named in any other way only leads it
@@ -571,8 +573,14 @@ def _article_words(retriever: Searcher, doc: str) -> set[str]:
         for s in retriever.speakers:
             if s.doc in (doc, None):
                 found.update(words(f"{s.name} {s.role or ''} {' '.join(s.aliases)}"))
-        cache[doc] = found
+        cache[doc] = _with_parts(found)
     return cache[doc]
+
+
+def _with_parts(surface: set[str]) -> set[str]:
+    """The words with the parts of hyphenated ones: a question's parse splits "Qi-Anxin" into
+    "Qi" and "Anxin", and neither is an unknown name."""
+    return surface | {part for w in surface if "-" in w for part in w.split("-") if part}
 
 
 def _vocabulary(retriever: Searcher) -> tuple[set[str], dict[int, set[str]]]:
@@ -586,7 +594,7 @@ def _vocabulary(retriever: Searcher) -> tuple[set[str], dict[int, set[str]]]:
             per_chunk[chunk.id] = set(terms(chunk.text)) | set(chunk_words)
         for s in retriever.speakers:
             surface.update(words(f"{s.name} {s.role or ''} {' '.join(s.aliases)}"))
-        cached = (surface, per_chunk)
+        cached = (_with_parts(surface), per_chunk)
         retriever._vocabulary = cached  # type: ignore[attr-defined]
     return cached  # type: ignore[no-any-return]
 

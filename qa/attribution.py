@@ -17,7 +17,7 @@ from qa import lexicon, speech
 from qa.article import Article, Paragraph
 
 KINDS = ("direct", "partial", "indirect", "source", "narration")
-SETTINGS_VERSION = 9  # bump when the rules change, so old indexes are rebuilt
+SETTINGS_VERSION = 10  # bump when the rules change, so old indexes are rebuilt
 
 _OPEN_QUOTES = "\u201c"
 _CLOSE_QUOTES = "\u201d"
@@ -481,7 +481,10 @@ _ORG_NOUNS = lexicon.ORG_WORDS | set(lexicon.NOMINAL_ORG)
 
 
 def _role_titles(role: str) -> set[str]:
-    """The words naming what someone is, before what they are it of: "founder and CEO of X"."""
+    """The words naming what someone is, before what they are it of: "founder and CEO of X";
+    none for a relative clause ("who follows the company ...")."""
+    if role.lower().startswith(("who ", "whose ")):
+        return set()
     return set(re.split(r",|\s(?:of|at|for|in|with|from|who|which)\s", role.lower())[0].split())
 
 

@@ -49,8 +49,11 @@ QUESTION_RAW = (
     "think thought talk talked speak spoke mention mentioned comment commented article "
     "according else anything something more other another besides quote quoted claim "
     "statement view views opinion believe does did do know explain explained describe "
-    "described give gave mean meant"
+    "described give gave mean meant happen happened happens occur occurred occurs "
+    "discuss discussed"
 ).split()
+# "take place" frames a when/where question the way "happen" does
+_TAKE_PLACE = re.compile(r"\b(?:take|takes|took|taken|taking)\s+place\b", re.IGNORECASE)
 QUESTION_WORDS = frozenset(terms(" ".join(QUESTION_RAW)))
 SAME_WORD = 0.72  # cosine at which two words count as the same (inflections, close synonyms)
 PRONOUNS = {
@@ -219,7 +222,7 @@ def asked_subject(question: str) -> str | None:
 def topic_words(question: str, ignore: set[str]) -> dict[str, str]:
     """Content words of the question (surface form -> stem), minus question words and names used."""
     topic: dict[str, str] = {}
-    for word in words(question):
+    for word in words(_TAKE_PLACE.sub(" ", question)):
         if word in STOPWORDS:
             continue
         stems = terms(word)

@@ -285,6 +285,15 @@ def phrase_of(token: Any) -> Phrase | None:
         described = any(t.pos_ == "NOUN" or t.lower_ in lexicon.ROLE_WORDS for t in before)
         role_parts = [_text(before)] if described else []
         role_parts += [_text(_span(a)) for a in appos if a.pos_ == "NOUN"]
+        if not role_parts:  # "Lena Petrov, who chairs the residents' association": the clause says what she is
+            clause = next((c for c in token.children if c.dep_ == "relcl" and c.i > token.i), None)
+            words = (
+                [t for t in clause.subtree if t.dep_ != "punct" or t.i < max(w.i for w in clause.subtree)]
+                if clause
+                else []
+            )
+            if words and words[0].lower_ in ("who", "whose"):
+                role_parts = [_text(words)]
         return _named(token, name, own, role_parts)
     named = next((a for a in appos if a.pos_ == "PROPN"), None) or _name_after(own)
     if named is not None:  # "the mayor of Millbrook, Ron Tessier"

@@ -101,11 +101,12 @@ def test_confidence_is_reported(retriever: Retriever):
 
 # The figures the README states; a test fails below them.
 README_FIGURES = {
-    "eval/questions.jsonl": {"hit@1": 1.0, "recall@3": 1.0, "mrr@10": 1.0, "attribution": 1.0, "decisions": 1.0},
+    "eval/questions.jsonl": {"hit@1": 0.952, "recall@3": 1.0, "mrr@10": 0.976, "attribution": 1.0, "decisions": 0.961},
+    "eval/natural-test-3.jsonl": {"hit@1": 0.852, "recall@3": 0.970, "attribution": 0.823, "decisions": 0.857},
     "eval/natural-test-2.jsonl": {"hit@1": 0.875, "recall@3": 0.968, "attribution": 0.933, "decisions": 0.875},
-    "eval/natural-dev-3.jsonl": {"hit@1": 0.794, "recall@3": 0.882, "attribution": 0.843, "decisions": 0.772},
-    "eval/natural-dev-2.jsonl": {"hit@1": 0.914, "recall@3": 1.0, "attribution": 0.968, "decisions": 0.909},
-    "eval/natural-dev.jsonl": {"hit@1": 0.857, "recall@3": 0.942, "attribution": 0.875, "decisions": 0.888},
+    "eval/natural-dev-3.jsonl": {"hit@1": 0.882, "recall@3": 0.941, "attribution": 0.906, "decisions": 0.840},
+    "eval/natural-dev-2.jsonl": {"hit@1": 0.942, "recall@3": 1.0, "attribution": 0.968, "decisions": 0.931},
+    "eval/natural-dev.jsonl": {"hit@1": 0.885, "recall@3": 0.971, "attribution": 0.906, "decisions": 0.911},
     "tests/questions/wuzhen-heldout.jsonl": {"hit@1": 1.0, "recall@3": 1.0, "attribution": 1.0, "decisions": 1.0},
 }
 
@@ -141,3 +142,40 @@ def test_readme_performance_figures_are_the_committed_run():
         assert f"{report[key]}" in readme, key
     assert report["search_over_encode"] <= 1.3 and report["answer_p95_ms"] < 50
     assert report["load_answered"] == report["load_requests"] == report["load_correct"]
+
+
+def test_a_confined_search_keeps_the_open_search_scale(retriever: Retriever):
+    """Confined to a few passages (one speaker's), each keeps the score the open search gives
+    it: min-max over three passages alone would turn a cosine gap of hundredths into the whole
+    range and outvote the words the question shares with one of them."""
+    for question in ["What was said about the new era?", "What about security risks?", "Why does safety matter?"]:
+        open_scores = {h.chunk_id: h.score for h in retriever.rank(question, limit=100)}
+        for speaker in retriever.speakers:
+            ids = retriever.speaker_chunks(speaker.name)
+            confined = retriever.rank(question, restrict=ids, limit=100)
+            assert [h.chunk_id for h in confined] == sorted(ids, key=lambda i: -open_scores[i])
+            for h in confined:
+                assert abs(h.score - open_scores[h.chunk_id]) < 1e-5
+
+
+def test_question_frames_are_not_topics():
+    from qa.question import topic_words
+
+    assert set(topic_words("When did the summit take place?", set())) == {"summit"}
+    assert set(topic_words("What happened in 1994?", set())) == {"1994"}
+    assert "place" in topic_words("Which place did the team finish in?", set())
+
+
+def test_the_topic_after_about_stays_when_it_echoes_the_speakers_role(retriever: Retriever):
+    """ "What did <role words> say about <topic>": the topic's words are looked for even where
+    the speaker's role uses them too."""
+    for s in retriever.speakers:
+        role_words = [w for w in (s.role or "").split() if w.islower() and len(w) > 6]
+        if s.kind != "person" or not role_words:
+            continue
+        word = max(role_words, key=len)
+        holders = [i for i in retriever.speaker_chunks(s.name) if word in retriever.chunks[i].text.lower()]
+        if not holders:
+            continue
+        answer = retriever.answer(f"What did {s.name} say about {word}?")
+        assert not answer.abstained and answer.hits[0].chunk_id in holders, (s.name, word)
