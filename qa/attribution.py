@@ -71,6 +71,7 @@ class Statement:
     quotes: tuple[str, ...] = ()  # words inside quotation marks
     speaker_kind: str | None = None  # the speaker's kind: person, organization, group, document
     mention: Mention | None = None  # the words that name the speaker for this statement
+    clause: tuple[int, int] | None = None  # offsets of the reported words, for reported speech
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -122,6 +123,9 @@ class Statement:
             "sentence_end": self.span_end,
         }
         spans = self.quote_spans(source)
+        if self.kind in ("indirect", "source", "partial") and self.clause and len(spans) < 2:
+            a, b = self.clause  # reported speech: the reported words
+            return [{**base, "text": source[a:b], "start": a, "end": b, **sentence}]
         if len(spans) < 2 or not (self.kind == "direct" or self._only_quotes_and_cue(source, spans)):
             return [{**base, **sentence}]
         return [{**base, "text": source[a:b], "start": a, "end": b, **sentence} for a, b in spans]
@@ -504,6 +508,7 @@ class _Cue:
     source: bool = False
     at: int = 0  # offset of the cue in the paragraph
     mention: Mention | None = None  # the words naming the speaker, offsets in the paragraph
+    clause: tuple[int, int] | None = None  # the reported words, offsets in the paragraph
 
 
 def _subject_before(prefix: str, ctx: _Context) -> tuple[Speaker, str | None] | None:
@@ -680,7 +685,8 @@ def _parsed_cue(
         else:
             cue = f"{text[phrase.start : found.at].strip()} {found.cue}"  # "Qi warned", "he said"
         kind_source = found.source or speaker.kind == "document"
-        return _Cue(speaker, cue, source=kind_source, at=found.at, mention=mention), rejected
+        clause = speech.according_clause(parsed, found, start, end) if found is source else found.clause
+        return _Cue(speaker, cue, source=kind_source, at=found.at, mention=mention, clause=clause), rejected
     return None, rejected
 
 
@@ -920,6 +926,7 @@ def _paragraph_statements(
             cue=cue_text,
             quotes=tuple(text[s:e] for s, e in unit_quotes),
             mention=mention,
+            clause=(para.start + cue.clause[0], para.start + cue.clause[1]) if cue and cue.clause else None,
         )
         if result and cue is None and result[-1].speaker == stmt.speaker and result[-1].kind == kind:
             prev = result[-1]
@@ -929,6 +936,7 @@ def _paragraph_statements(
                 end=para.start + t_end,
                 span_end=para.start + u_end,
                 quotes=prev.quotes + stmt.quotes,
+                clause=(prev.clause[0], para.start + t_end) if prev.clause else None,
             )
         else:
             result.append(stmt)

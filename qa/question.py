@@ -237,7 +237,7 @@ _NOUNISH = frozenset({"NOUN", "PROPN", "NUM"})
 @lru_cache(maxsize=4096)
 def parse(question: str) -> Any:
     """The question's spaCy parse, made once for every reader of it below."""
-    return pipeline()(question, disable=["ner"])
+    return pipeline(entities=False)(question)
 
 
 def things_asked(question: str) -> frozenset[str]:

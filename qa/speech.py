@@ -93,6 +93,7 @@ class Speech:
     at: int  # offset of the verb
     subject: Phrase
     source: bool = False  # a document speaks ("the study found")
+    clause: tuple[int, int] | None = None  # offsets of the reported words, when the parse shows them
 
 
 def speeches(doc: Any, start: int, end: int, quoted: Callable[[int], bool]) -> tuple[list[Speech], set[int]]:
@@ -149,8 +150,58 @@ def _speech(token: Any, lemma: str, start: int, end: int, quoted: Callable[[int]
     has_quote = any(quoted(i) for i in range(start, end))
     if not clause and (lemma in CLAUSE_ONLY or document or not has_quote):
         return None
-    speech = Speech(f"{token.text} {particle}".strip(), token.idx, phrase, source=document)
+    clause_span = _reported(token, phrase, start, end)
+    speech = Speech(f"{token.text} {particle}".strip(), token.idx, phrase, source=document, clause=clause_span)
     return subject is not None and subject.head.i == token.i, speech
+
+
+def _reported(verb: Any, phrase: Phrase, start: int, end: int) -> tuple[int, int] | None:
+    """Where the reported words stand: the clause the verb carries, to the sentence's end
+    ("said [that] COSTS ROSE"), or the clause before it ("COSTS ROSE, the union said")."""
+    doc = verb.doc
+    head = next((c for c in verb.children if c.dep_ in _CLAUSE_DEPS and c.i > verb.i), None)
+    if head is None:
+        head = next(
+            (g for c in verb.children if c.dep_ in ("dobj", "dative") for g in c.children if g.dep_ == "ccomp"), None
+        )
+    if head is None:
+        mark = next((t for t in verb.subtree if t.dep_ == "mark" and t.lower_ == "that" and t.i > verb.i), None)
+        head = mark.head if mark is not None else None
+    if head is None and verb.lemma_.lower() in COMMITS:
+        head = next((c for c in verb.children if c.dep_ == "xcomp"), None)
+    if head is not None:
+        words = [t for t in head.subtree if start <= t.idx < end]
+        while words and (words[0].dep_ in ("mark", "punct") or words[0].lower_ in ("that", "to")):
+            words.pop(0)
+        while words and words[-1].dep_ == "punct":
+            words.pop()
+        if words and words[0].i > verb.i:
+            # after the verb the reported words run to the sentence's end: "..., but that Y",
+            # ", adding that Z" are the same speaker's
+            tail = doc.text[words[0].idx : end].rstrip().rstrip(".!?").rstrip()
+            return words[0].idx, words[0].idx + len(tail)
+        if words:
+            return words[0].idx, words[-1].idx + len(words[-1].text)
+    before = doc.text[start : min(phrase.start, verb.idx)].rstrip()
+    if before.endswith(",") and len(before.split()) >= 4:
+        return start, start + len(before) - 1
+    return None
+
+
+def according_clause(doc: Any, speech: Speech, start: int, end: int) -> tuple[int, int] | None:
+    """The words an "according to" sentence attributes: the sentence without the "according to
+    X" phrase, when that phrase stands at its start or end, set off by a comma."""
+    text = doc.text
+    before = text[start : speech.at].rstrip()
+    if before.endswith(",") and len(before.split()) >= 3:
+        return start, start + len(before) - 1
+    if not before:
+        comma = text.find(",", speech.subject.end, end)
+        if comma >= 0:
+            rest = text[comma + 1 : end].strip().rstrip(".!?")
+            at = text.find(rest, comma + 1) if rest else -1
+            return (at, at + len(rest)) if at >= 0 else None
+    return None
 
 
 def _marked_clause(verb: Any) -> bool:

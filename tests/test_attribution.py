@@ -309,3 +309,26 @@ def test_each_statement_names_its_mention_with_offsets():
         entity["name"] == "Lena Park" and entity["kind"] == "person" and entity["role"] == "economist at Harbour Bank"
     )
     assert [m["text"] for m in entity["mentions"]] == ["Lena Park", "she"]
+
+
+@pytest.mark.parametrize(
+    ("line", "reported"),
+    [
+        (
+            "Mara Quinn said on Monday that costs rose, but that prices would hold.",
+            "costs rose, but that prices would hold",
+        ),
+        ("Costs will rise by a third next year, the union said.", "Costs will rise by a third next year"),
+        ("Rents rose 9 per cent last year, according to the Tenant Action Network.", "Rents rose 9 per cent last year"),
+        ("According to the Tenant Action Network, rents rose 9 per cent last year.", "rents rose 9 per cent last year"),
+        ("Jo Reyes told reporters that the plan was late.", "the plan was late"),
+    ],
+)
+def test_reported_speech_is_the_reported_clause_with_its_sentence(line: str, reported: str):
+    from qa import article
+    from qa.attribution import attribute
+
+    art = article.parse(line + "\n", doc="t")
+    [unit] = [u for s in attribute(art).statements if s.kind != "narration" for u in s.units(art.text)]
+    assert unit["text"] == reported and art.text[unit["start"] : unit["end"]] == reported
+    assert unit["sentence"] == line
