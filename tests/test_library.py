@@ -357,3 +357,17 @@ def test_a_stale_library_is_rebuilt_with_its_articles_kept(library: Library, tmp
     assert (library.folder / "docs" / "ferry.txt").is_file()
     assert any(c.doc == "ferry" for c in r.chunks)
     Retriever.load(library.folder, embedder=fake)  # and it can be loaded, and rebuilt, again
+
+
+def test_readme_library_figures_are_the_committed_run():
+    import json
+
+    from .conftest import ROOT
+
+    report = json.loads(sorted((ROOT / "bench" / "reports").glob("library-*.json"))[-1].read_text())
+    readme = (ROOT / "README.md").read_text()
+    assert f"| full build of the library | {report['full_build_s']} s |" in readme
+    assert f"| adding one article to it (median of 4 additions) | {report['add_one_article_s']:.2f} s" in readme
+    assert f"**{report['add_over_full_build']:.3f}×**" in readme
+    assert f"{report['chunks']:,}\nchunks" in readme
+    assert report["add_over_full_build"] < 0.1
