@@ -17,7 +17,7 @@ from qa import lexicon, speech
 from qa.article import Article, Paragraph
 
 KINDS = ("direct", "partial", "indirect", "source", "narration")
-SETTINGS_VERSION = 10  # bump when the rules change, so old indexes are rebuilt
+SETTINGS_VERSION = 11  # bump when the rules change, so old indexes are rebuilt
 
 _OPEN_QUOTES = "\u201c"
 _CLOSE_QUOTES = "\u201d"
@@ -356,6 +356,7 @@ class _Context:
     """The speakers met so far, most recent last."""
 
     speakers: list[Speaker] = field(default_factory=list)
+    guessed: set[str] = field(default_factory=set)  # genders read from a given name only: "they" may still mean them
 
     def _touch(self, speaker: Speaker) -> Speaker:
         self.speakers = [s for s in self.speakers if s.name != speaker.name] + [speaker]
@@ -375,11 +376,12 @@ class _Context:
         for s in reversed(self.speakers):
             if pronoun in ("he", "she"):
                 if s.kind == "person" and s.gender in (None, pronoun):
+                    self.guessed.discard(s.name)
                     return self.update(s, gender=pronoun)
             elif pronoun == "it":
                 if s.kind in ("organization", "document"):
                     return s
-            elif s.kind in ("organization", "group") or s.gender in (None, "they"):
+            elif s.kind in ("organization", "group") or s.gender in (None, "they") or s.name in self.guessed:
                 return s
         return None
 
@@ -404,7 +406,11 @@ class _Context:
         if kind is None or (kind == "person" and _is_org_name(name)):
             kind = "organization" if _is_org_name(name) or _role_head(role) in _ORG_NOUNS else "person"
         if kind == "person":
-            gender = lexicon.TITLES.get(title or "") or speech.gender_of(name, role)
+            gender = lexicon.TITLES.get(title or "")
+            if gender is None:
+                gender = speech.gender_of(name, role)
+                if gender is not None and not speech.gender_of("", role):
+                    self.guessed.add(name)  # from the given name alone
         else:
             gender = "they" if kind == "group" else "it"
         aliases = tuple(a for a in {_acronym(name)} if a and kind == "organization")

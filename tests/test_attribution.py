@@ -332,3 +332,11 @@ def test_reported_speech_is_the_reported_clause_with_its_sentence(line: str, rep
     [unit] = [u for s in attribute(art).statements if s.kind != "narration" for u in s.units(art.text)]
     assert unit["text"] == reported and art.text[unit["start"] : unit["end"]] == reported
     assert unit["sentence"] == line
+
+
+def test_singular_they_can_mean_a_person_whose_gender_only_the_name_suggests():
+    text = (
+        "Shares of Corvel Systems rose on Monday.\n"
+        'Jordan Pike, who studies automation, said the claims were untested. "A demo is not a warehouse," they said.\n'
+    )
+    assert [s for s, _ in _said(text)] == ["Jordan Pike", "Jordan Pike"]
