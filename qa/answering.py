@@ -40,6 +40,8 @@ from qa.question import (
 )
 from qa.retrieval import Hit, Searcher, within
 
+_NEXT = re.compile(r"\b(?:next|after that|afterwards|then|went on)\b", re.IGNORECASE)
+_NEXT_WORDS = frozenset(terms("next after that afterwards then went on"))
 _ELSE = re.compile(r"\b(?:else|more|other|another|besides|apart from|as well|also)\b", re.IGNORECASE)
 _WHO_IS = re.compile(r"^\s*(?:who|what)\s+(?:is|was|are|were)\b", re.IGNORECASE)
 _WHO_SAID = re.compile(r"^\s*who\b(?!\s+(?:is|was|are|were)\b)", re.IGNORECASE)
@@ -268,12 +270,14 @@ class _Context:
     speakers: tuple[str, ...] = ()  # the speaker each earlier answer was about, oldest first
     shown: frozenset[int] = frozenset()
     turns: int = 0
+    last: int | None = None  # the passage the last answer quoted first
 
     def after(self, previous: Answer | None) -> _Context:
         if previous is None:
-            return replace(self, turns=self.turns + 1)
+            return replace(self, turns=self.turns + 1, last=None)
         speakers = (*self.speakers, previous.speaker) if previous.speaker else self.speakers
-        return _Context(speakers, self.shown | {h.chunk_id for h in previous.hits}, self.turns + 1)
+        first = previous.hits[0].chunk_id if previous.hits and not previous.abstained else None
+        return _Context(speakers, self.shown | {h.chunk_id for h in previous.hits}, self.turns + 1, first)
 
 
 def _replay(retriever: Searcher, history: list[str], k: int, scope: list[int] | None = None) -> _Context:
@@ -397,6 +401,10 @@ def _answer(
     restrict = within(confined, scope)
     wants_more = bool(_ELSE.search(text)) and context.turns > 0
     exclude = set(context.shown) if wants_more else set()
+    if context.last is not None and _NEXT.search(text) and not set(topic.values()) - _NEXT_WORDS:
+        following = _following(retriever, context.last, focus if carried or speaker else [])
+        if following is not None:
+            return replace(_passages(text, "Next in the article:", [following]), speaker=following.speaker)
 
     # confined to a speaker, the words that named them tell the passages nothing: search without them
     query = _without(text, used_by_speaker) if confined is not None and used_by_speaker and topic else text
@@ -484,6 +492,17 @@ def _answer(
         features=values,
         marked=bool(topic),
     )
+
+
+def _following(retriever: Searcher, anchor: int, focus: Sequence[Speaker]) -> Hit | None:
+    """ "What did he say next?": the passage after the one the last answer quoted first, in
+    article order; the speaker's own next passage when the follow-up is about them."""
+    at = retriever.chunks[anchor]
+    names = {s.name for s in focus}
+    later = [c for c in retriever.chunks if c.doc == at.doc and c.start > at.start]
+    if names:
+        later = [c for c in later if c.speaker in names]
+    return retriever.hit(min(later, key=lambda c: c.start).id) if later else None
 
 
 def _without(question: str, stems: set[str]) -> str:

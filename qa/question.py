@@ -52,6 +52,8 @@ QUESTION_RAW = (
     "described give gave mean meant happen happened happens occur occurred occurs "
     "discuss discussed"
 ).split()
+# a kind of thing followed by the thing itself: "the YEAR 1994", "the CITY of Wuzhen"
+_NAMED_CATEGORY = re.compile(r"\b(?i:" + "|".join(sorted(ANSWER_CATEGORIES)) + r")\s+(?=(?:of\s+)?(?:\d|[A-Z]))")
 # "take place" frames a when/where question the way "happen" does
 _TAKE_PLACE = re.compile(r"\b(?:take|takes|took|taken|taking)\s+place\b", re.IGNORECASE)
 QUESTION_WORDS = frozenset(terms(" ".join(QUESTION_RAW)))
@@ -222,7 +224,7 @@ def asked_subject(question: str) -> str | None:
 def topic_words(question: str, ignore: set[str]) -> dict[str, str]:
     """Content words of the question (surface form -> stem), minus question words and names used."""
     topic: dict[str, str] = {}
-    for word in words(_TAKE_PLACE.sub(" ", question)):
+    for word in words(_NAMED_CATEGORY.sub(" ", _TAKE_PLACE.sub(" ", question))):
         if word in STOPWORDS:
             continue
         stems = terms(word)
