@@ -99,7 +99,12 @@ NOMINAL_ORG = {
 NOMINAL_DOC = set(DOC_NOUNS.split("|"))
 ABBREVIATIONS = set(
     "mr mrs ms dr prof sr jr st gen sen rep gov lt col capt inc co corp ltd no vs etc jan feb "
-    "mar apr jun jul aug sep sept oct nov dec mt ft rev est dept univ fig approx".split()
+    "mar apr jun jul aug sep sept oct nov dec mt ft rev est dept univ fig approx coun cllr sgt cpl det const "
+    "supt insp hon".split()
+)
+# titles written before a name, which a parser may take for the name: "said Coun. Jo Reyes"
+TITLE_WORDS = frozenset(
+    "mr mrs ms miss dr prof coun councillor cllr sen rep gov gen lt sgt cpl capt det const supt insp rev hon".split()
 )
 # groups that news cites without naming anyone: "according to police"
 GROUPS = set(

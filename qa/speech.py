@@ -51,6 +51,8 @@ ENTITY_KINDS = {
     "GPE": "organization",
     "FAC": "organization",
 }
+# places that speak as their governments: "the city said"
+GOVERNMENTS = frozenset("city town province municipality county township village state country region".split())
 GROUP_NOUNS = frozenset("police staff crew team public family government management".split())
 ROLE_GENDER = {
     **dict.fromkeys(
@@ -137,6 +139,7 @@ def _speech(token: Any, lemma: str, start: int, end: int, quoted: Callable[[int]
     clause = (
         any(c.dep_ in _CLAUSE_DEPS and _finite(c) for c in token.children)
         or _clause_after(token)
+        or _object_then_that(token) is not None
         or _marked_clause(token)
         or _clause_before(token, phrase, start)
     )
@@ -169,10 +172,14 @@ def _reported(verb: Any, phrase: Phrase, start: int, end: int) -> tuple[int, int
         head = mark.head if mark is not None else None
     if head is None and verb.lemma_.lower() in COMMITS:
         head = next((c for c in verb.children if c.dep_ == "xcomp"), None)
+    that = _object_then_that(verb) if head is None else None
+    if that is not None and that + 1 < len(doc):
+        tail = doc.text[doc[that + 1].idx : end].rstrip().rstrip(".!?").rstrip()
+        return doc[that + 1].idx, doc[that + 1].idx + len(tail)
     if head is not None:
         words = [t for t in head.subtree if start <= t.idx < end]
-        while words and (words[0].dep_ in ("mark", "punct") or words[0].lower_ in ("that", "to")):
-            words.pop(0)
+        while words and (words[0].dep_ in ("mark", "punct") or (words[0].lower_ == "to" and words[0].dep_ == "aux")):
+            words.pop(0)  # "that", "whether", the "to" of "pledged to fund"; not "that number"
         while words and words[-1].dep_ == "punct":
             words.pop()
         if words and words[0].i > verb.i:
@@ -241,6 +248,19 @@ def _clause_before(verb: Any, phrase: Phrase, start: int) -> bool:
     at = min(phrase.start, verb.idx)
     head = doc.text[start:at].rstrip()
     return head.endswith(",") and len(head.split()) >= 4 and verb.lemma_.lower() not in CLAUSE_ONLY
+
+
+def _object_then_that(verb: Any) -> int | None:
+    """'told council THAT ...': the index of a "that" right after the verb's object."""
+    doc = verb.doc
+    for c in verb.children:
+        if c.dep_ in ("dobj", "dative") and c.i > verb.i:
+            # right after the object ("told council that", which a parser may read as a relative
+            # clause) or after all its words ("told reporters in Ottawa that")
+            for after in (c.i + 1, max(t.i for t in c.subtree) + 1):
+                if after < len(doc) and doc[after].lower_ == "that":
+                    return after
+    return None
 
 
 def _clause_after(verb: Any) -> bool:
@@ -326,6 +346,10 @@ def phrase_of(token: Any) -> Phrase | None:
         return None
     if token.tag_ in ("WP", "WDT", "DT", "EX") or (token.pos_ not in ("NOUN", "PROPN") and _entity(token) is None):
         return None
+    if lower.rstrip(".") in lexicon.TITLE_WORDS:
+        named = _name_after_title(token)  # "said Coun. Sarah Kirby-Yung": the parser took the title
+        if named is not None:
+            return phrase_of(named)
     own = _span(token)
     if not own:
         return None
@@ -370,6 +394,18 @@ def phrase_of(token: Any) -> Phrase | None:
     )
 
 
+def _name_after_title(title: Any) -> Any | None:
+    """The person whose name follows a title abbreviation ("Coun. Sarah Kirby-Yung")."""
+    doc = title.doc
+    at = title.i + 1
+    if at < len(doc) and doc[at].text == ".":
+        at += 1
+    entity = _entity(doc[at]) if at < len(doc) else None
+    if entity is not None and entity.start == at and entity.label_ == "PERSON":
+        return entity.root
+    return None
+
+
 def _name_after(own: list[Any]) -> Any | None:
     """'its organizer, Derek Faulkner, a retired principal': a name set off by commas right
     after a description, which the parser hung elsewhere."""
@@ -392,7 +428,22 @@ def _capitalised_inside(token: Any) -> bool:
     return before.text not in ('"', "\u201c", "\u2018", "'", "\u2014", "-", ":") and not before.is_sent_start
 
 
-def _named(token: Any, name: list[Any], own: list[Any], role_parts: list[str]) -> Phrase:
+def _dateline(name: list[Any]) -> bool:
+    """'VANCOUVER — City council voted ...': a place in capitals before a dash opens the story."""
+    doc = name[0].doc
+    after = name[-1].i + 1
+    letters = "".join(t.text for t in name if t.is_alpha)
+    return (
+        len(letters) > 1
+        and letters.isupper()
+        and after < len(doc)
+        and doc[after].text in ("\u2014", "\u2013", "-", "--")
+    )
+
+
+def _named(token: Any, name: list[Any], own: list[Any], role_parts: list[str]) -> Phrase | None:
+    if _dateline(name):
+        return None
     entity = _entity(token)
     kind = ENTITY_KINDS.get(entity.label_) if entity is not None else None
     role = ", ".join(p for p in role_parts if p) or None
@@ -416,7 +467,7 @@ def _description_kind(token: Any) -> str:
     head = token.lemma_.lower()
     if head in DOC_NOUNS:
         return "document"
-    if head in lexicon.NOMINAL_ORG or head in lexicon.ORG_WORDS:
+    if head in lexicon.NOMINAL_ORG or head in lexicon.ORG_WORDS or head in GOVERNMENTS:
         return "organization"
     if token.tag_ == "NNS" or head in GROUP_NOUNS or token.lower_ in lexicon.GROUPS:
         return "group"

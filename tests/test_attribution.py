@@ -340,3 +340,25 @@ def test_singular_they_can_mean_a_person_whose_gender_only_the_name_suggests():
         'Jordan Pike, who studies automation, said the claims were untested. "A demo is not a warehouse," they said.\n'
     )
     assert [s for s, _ in _said(text)] == ["Jordan Pike", "Jordan Pike"]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ('"This is a generational investment," said Coun. Sarah Kirby-Yung, who moved the motion.', "Sarah Kirby-Yung"),
+        (
+            "Dr. Anne-Marie Tremblay, an emergency physician, told council that protected lanes cut injuries sharply.",
+            "Anne-Marie Tremblay",
+        ),
+    ],
+)
+def test_titles_and_objects_before_the_clause(text: str, speaker: str):
+    assert [s for s, _ in _said(text + "\n")] == [speaker]
+
+
+def test_a_dateline_is_not_a_speaker():
+    text = (
+        "VANCOUVER — City council voted 8-3 on Tuesday to build 12 kilometres of bike lanes.\n"
+        "Construction will begin in April and take about 18 months, the city said.\n"
+    )
+    assert _said(text) == [("the city", "organization")]
