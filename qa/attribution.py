@@ -428,7 +428,7 @@ class _Context:
                 return s  # "the association": the Maritime Employers Association met before
         for s in reversed(self.speakers):
             if s.role and head in _role_titles(s.role):
-                return s  # "the chairman": Qi Xiangdong, chairman of ...
+                return s  # "the chairman": the one named before as chairman of ...
         if len(words) == 1 and head in lexicon.NOMINAL_ORG:
             for s in reversed(self.speakers):
                 if s.kind == "organization" and s.named:

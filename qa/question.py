@@ -52,7 +52,7 @@ QUESTION_RAW = (
     "described give gave mean meant happen happened happens occur occurred occurs "
     "discuss discussed"
 ).split()
-# a kind of thing followed by the thing itself: "the YEAR 1994", "the CITY of Wuzhen"
+# a kind of thing followed by the thing itself: "the YEAR 1994", "the CITY of Leeds"
 _NAMED_CATEGORY = re.compile(r"\b(?i:" + "|".join(sorted(ANSWER_CATEGORIES)) + r")\s+(?=(?:of\s+)?(?:\d|[A-Z]))")
 # "take place" frames a when/where question the way "happen" does
 _TAKE_PLACE = re.compile(r"\b(?:take|takes|took|taken|taking)\s+place\b", re.IGNORECASE)
