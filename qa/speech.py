@@ -26,18 +26,18 @@ SPEECH_LEMMAS = frozenset(
         "contend maintain reiterate highlight underscore vow pledge promise state declare counter "
         "quip joke allege tweet concede recount testify assert complain lament boast blurt confirm "
         "deny write post urge agree disagree estimate forecast believe expect describe report "
-        "announce propose ask point"
+        "propose ask point"
     ).split()
 )
 # verbs a report, study or survey speaks through: "the study found that ..."
 DOC_LEMMAS = frozenset("find show reveal indicate estimate suggest conclude say note warn report predict".split())
-# verbs that report speech only with a clause after them, never on a quotation nearby alone
 # verbs that report a commitment with an infinitive: "vowed to appeal"
-COMMITS = frozenset("pledge promise vow threaten".split())
+COMMITS = frozenset("pledge promise vow".split())
 # verbs that report speech only with their particle: "pointed out"
 PARTICLES = {"point": "out"}
 # verbs that take a speech verb back: "declined to say"
 NOT_SAYING = frozenset("decline refuse fail want plan hope try wish".split())
+# verbs that report speech only with a clause after them, never on a quotation nearby alone
 CLAUSE_ONLY = frozenset("believe expect estimate forecast describe post ask promise agree propose".split())
 # nouns naming what a document says through: "a report", "figures from X", "satellite images"
 DOC_NOUNS = frozenset(
