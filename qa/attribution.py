@@ -973,11 +973,18 @@ def _repeats(before: str, text: str, quotes: list[tuple[int, int]]) -> bool:
     )
 
 
+MAX_PARSED_CHARS = 20_000  # a longer "paragraph" (a page pasted as one line) is read by the patterns alone
+
+
 def parse_paragraphs(article: Article) -> list[Any]:
-    """spaCy's parse of every paragraph (dependencies and entity types), in one batch."""
+    """spaCy's parse of every paragraph (dependencies and entity types), in one batch; None for
+    a paragraph too long to parse in bounded memory (the parser needs about 1 GB per 100,000
+    characters), which the pattern rules read instead."""
     from qa.language import pipeline
 
-    return list(pipeline().pipe([p.text for p in article.paragraphs], batch_size=64))
+    short = [p.text for p in article.paragraphs if len(p.text) <= MAX_PARSED_CHARS]
+    parsed = iter(pipeline().pipe(short, batch_size=64))
+    return [next(parsed) if len(p.text) <= MAX_PARSED_CHARS else None for p in article.paragraphs]
 
 
 def attribute(article: Article, *, parse: bool = True) -> Attribution:

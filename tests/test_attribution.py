@@ -362,3 +362,17 @@ def test_a_dateline_is_not_a_speaker():
         "Construction will begin in April and take about 18 months, the city said.\n"
     )
     assert _said(text) == [("the city", "organization")]
+
+
+def test_a_paragraph_too_long_to_parse_is_read_by_the_patterns():
+    from qa import article
+    from qa.attribution import MAX_PARSED_CHARS, attribute
+
+    filler = "The river rose again overnight. " * (MAX_PARSED_CHARS // 30 + 10)
+    text = (
+        "Mara Quinn, a hydrologist, said the river would crest on Friday.\n"
+        + filler
+        + '"It will crest on Friday," said Mara Quinn.\n'
+    )
+    found = attribute(article.parse(text, doc="t"))
+    assert [s.speaker for s in found.statements if s.kind != "narration"] == ["Mara Quinn", "Mara Quinn"]
