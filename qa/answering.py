@@ -585,35 +585,28 @@ def _article_words(retriever: Searcher, doc: str) -> set[str]:
     """The surface words of one article and of the people it quotes (cached per article)."""
     cache: dict[str, set[str]] = retriever.__dict__.setdefault("_article_words", {})
     if doc not in cache:
-        found: set[str] = set()
-        for chunk in retriever.chunks:
-            if chunk.doc == doc:
-                found.update(words(chunk.text))
-        for s in retriever.speakers:
-            if s.doc in (doc, None):
-                found.update(words(f"{s.name} {s.role or ''} {' '.join(s.aliases)}"))
-        cache[doc] = _with_parts(found)
+        chunks = [c.text for c in retriever.chunks if c.doc == doc]
+        cache[doc] = _surface(chunks, [s for s in retriever.speakers if s.doc in (doc, None)])
     return cache[doc]
 
 
-def _with_parts(surface: set[str]) -> set[str]:
-    """The words with the parts of hyphenated ones: a question's parse splits "Qi-Anxin" into
-    "Qi" and "Anxin", and neither is an unknown name."""
-    return surface | {part for w in surface if "-" in w for part in w.split("-") if part}
+def _surface(texts: Sequence[str], speakers: Sequence[Speaker]) -> set[str]:
+    """The words of some passages and of their speakers' names, roles and aliases, with the
+    parts of hyphenated words: a question's parse splits "Qi-Anxin" into "Qi" and "Anxin", and
+    neither is an unknown name."""
+    found: set[str] = set()
+    for text in texts:
+        found.update(words(text))
+    for s in speakers:
+        found.update(words(f"{s.name} {s.role or ''} {' '.join(s.aliases)}"))
+    return found | {part for w in found if "-" in w for part in w.split("-") if part}
 
 
 def _vocabulary(retriever: Searcher) -> tuple[set[str], dict[int, set[str]]]:
     cached = getattr(retriever, "_vocabulary", None)
     if cached is None:
-        surface: set[str] = set()
-        per_chunk: dict[int, set[str]] = {}
-        for chunk in retriever.chunks:
-            chunk_words = words(chunk.text)
-            surface.update(chunk_words)
-            per_chunk[chunk.id] = set(terms(chunk.text)) | set(chunk_words)
-        for s in retriever.speakers:
-            surface.update(words(f"{s.name} {s.role or ''} {' '.join(s.aliases)}"))
-        cached = (_with_parts(surface), per_chunk)
+        per_chunk = {chunk.id: set(terms(chunk.text)) | set(words(chunk.text)) for chunk in retriever.chunks}
+        cached = (_surface([c.text for c in retriever.chunks], retriever.speakers), per_chunk)
         retriever._vocabulary = cached  # type: ignore[attr-defined]
     return cached  # type: ignore[no-any-return]
 

@@ -369,9 +369,6 @@ class _Context:
         new = replace(speaker, **changes)  # type: ignore[arg-type]
         return self._touch(new)
 
-    def last(self) -> Speaker | None:
-        return self.speakers[-1] if self.speakers else None
-
     def by_pronoun(self, pronoun: str) -> Speaker | None:
         for s in reversed(self.speakers):
             if pronoun in ("he", "she"):
@@ -394,11 +391,9 @@ class _Context:
                     return self.update(s, role=role)
                 return self._touch(s)
         if len(tokens) == 1:
-            # a surname or given name points to a person before an organisation
-            for want in ("person", "organization"):
-                for s in reversed(self.speakers):
-                    if s.named and s.kind == want and lowered in (t.lower() for t in s.name.split()):
-                        return self._touch(s)
+            known = self._known_part(name)
+            if known:
+                return known
         if len(tokens) >= 2:
             for s in reversed(self.speakers):
                 if s.named and s.kind == "person" and len(s.name.split()) == 1 and s.name in tokens:
@@ -406,10 +401,10 @@ class _Context:
         if kind is None or (kind == "person" and _is_org_name(name)):
             kind = "organization" if _is_org_name(name) or _role_head(role) in _ORG_NOUNS else "person"
         if kind == "person":
-            gender = lexicon.TITLES.get(title or "")
+            gender = lexicon.TITLES.get(title or "") or speech.role_gender(role)
             if gender is None:
-                gender = speech.gender_of(name, role)
-                if gender is not None and not speech.gender_of("", role):
+                gender = speech.name_gender(name)
+                if gender is not None:
                     self.guessed.add(name)  # from the given name alone
         else:
             gender = "they" if kind == "group" else "it"
@@ -447,7 +442,7 @@ class _Context:
             name = parsed[0] if parsed and len(parsed[0].split()) >= len(phrase.name.split()) - 1 else phrase.name
             return self.by_name(name, _strip_article(phrase.role) if phrase.role else None, title, phrase.kind)
         if not phrase.definite and " " not in phrase.text and phrase.text[:1].isupper():
-            known = self._known_surname(phrase.text)  # "Desrosiers said", tagged as a noun
+            known = self._known_part(phrase.text)  # "Desrosiers said", tagged as a noun
             if known:
                 return known
         owner = _POSSESSIVES.get(phrase.text.split()[0].lower())
@@ -476,12 +471,16 @@ class _Context:
         if phrase.form == "name":
             self.by_phrase(phrase)
         elif phrase.form == "description":
-            self._known_surname(phrase.text)
+            self._known_part(phrase.text)
 
-    def _known_surname(self, word: str) -> Speaker | None:
-        for s in reversed(self.speakers):
-            if s.named and word in s.name.split():
-                return self._touch(s)
+    def _known_part(self, word: str) -> Speaker | None:
+        """The named speaker one word of whose name this is: a surname or given name points to
+        a person before an organisation."""
+        lowered = word.lower()
+        for want in ("person", "organization"):
+            for s in reversed(self.speakers):
+                if s.named and s.kind == want and lowered in (t.lower() for t in s.name.split()):
+                    return self._touch(s)
         return None
 
 

@@ -265,21 +265,18 @@ class Searcher:
         candidates = self._candidates(vector, lexical, restrict)
         if len(candidates) == 0:
             return []
-        dense = _dense_scores(self._matrix, vector, candidates)
-        best = self._best_sentences(vector, candidates)
-        lex = lexical[candidates]
+        # a restricted search is scaled as the open search would scale it: a few passages of one
+        # speaker differ by hundredths in cosine, which min-max over those few alone would blow
+        # up to the full range
+        pool = candidates if restrict is None else np.union1d(self._candidates(vector, lexical, None), candidates)
         r = self.ranking
-        mixed = r.sentence_share * best + (1 - r.sentence_share) * dense
-        if restrict is None:
-            fused = r.dense_share * _minmax(mixed) + (1 - r.dense_share) * _minmax(lex)
-        else:
-            # scaled as the open search would scale them: a few passages of one speaker differ by
-            # hundredths in cosine, which min-max over those few alone would blow up to the full range
-            pool = np.union1d(self._candidates(vector, lexical, None), candidates)
-            pool_mixed = r.sentence_share * self._best_sentences(vector, pool) + (1 - r.sentence_share) * _dense_scores(
-                self._matrix, vector, pool
-            )
-            fused = r.dense_share * _scaled(mixed, pool_mixed) + (1 - r.dense_share) * _scaled(lex, lexical[pool])
+        pool_dense = _dense_scores(self._matrix, vector, pool)
+        pool_best = self._best_sentences(vector, pool)
+        pool_mixed = r.sentence_share * pool_best + (1 - r.sentence_share) * pool_dense
+        pool_fused = r.dense_share * _minmax(pool_mixed) + (1 - r.dense_share) * _minmax(lexical[pool])
+        at = np.searchsorted(pool, candidates)  # both sorted
+        dense, best, mixed, fused = pool_dense[at], pool_best[at], pool_mixed[at], pool_fused[at]
+        lex = lexical[candidates]
         if kind in ANSWER_SHAPES and r.type_bonus:
             fused += r.type_bonus * self.shapes(kind)[candidates]
         if boost:
@@ -388,14 +385,6 @@ def _matrix(index: Any) -> np.ndarray:
     if isinstance(index, faiss.IndexFlat):
         return faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d)
     return np.asarray(index.reconstruct_n(0, index.ntotal))
-
-
-def _scaled(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """`values` min-max scaled by the range of `reference`."""
-    low, high = float(reference.min()), float(reference.max())
-    if high - low < 1e-9:
-        return np.zeros_like(values)
-    return ((values - low) / (high - low)).astype(np.float32)
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:

@@ -554,12 +554,17 @@ def _detector() -> Any:
     return gender_guesser.detector.Detector(case_sensitive=False)
 
 
-def gender_of(name: str, role: str | None = None) -> str | None:
-    """'he' or 'she' when a given name or a role word says so (a name-gender table of given
-    names; none for a name it does not know or that is used by both)."""
+def role_gender(role: str | None) -> str | None:
+    """'he' or 'she' when a role word says so ("her husband", "spokeswoman")."""
     for word in (role or "").lower().replace(",", " ").split():
         if word in ROLE_GENDER:
             return ROLE_GENDER[word]
+    return None
+
+
+def name_gender(name: str) -> str | None:
+    """'he' or 'she' from a full name's given name, by a name-gender table; none for a name it
+    does not know or that is used by both, or a single name."""
     words = name.split()
     if len(words) < 2:
         return None
