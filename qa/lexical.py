@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import unicodedata
 from functools import lru_cache
@@ -101,6 +102,20 @@ class Lexical:
         ):
             raise ValueError("the BM25 files disagree with each other")
         return cls(vocab, data.astype(np.float32), indices.astype(np.int64), indptr.astype(np.int64), n)
+
+    def coverage(self, query: str) -> np.ndarray:
+        """Per chunk: the share of the query's distinct terms it holds, each term weighted by
+        its BM25 inverse document frequency (a term no chunk holds weighs the most)."""
+        out = np.zeros(self.num_docs, dtype=np.float32)
+        total = 0.0
+        for term in set(terms(query)):
+            t = self.vocab.get(term)
+            found = 0 if t is None else int(self._indptr[t + 1] - self._indptr[t])
+            weight = math.log(1.0 + (self.num_docs - found + 0.5) / (found + 0.5))
+            total += weight
+            if found:
+                out[self._indices[self._indptr[t] : self._indptr[t + 1]]] += weight
+        return out / total if total else out
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for the query (zeros when no term is known); a term that

@@ -57,12 +57,14 @@ class Ranking:
     speaker_boost: float  # added for the statements of a speaker the question names
     type_bonus: float = 0.0  # added where a passage holds the kind of thing asked (a date, a number, a place)
     version: int = 1
+    coverage: float = 0.0  # weight of the share of the question's terms (by IDF) a passage holds
 
     @classmethod
     def bundled(cls) -> Ranking:
         path = Path(__file__).resolve().parent / "data" / "ranking.json"
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(**{k: data[k] for k in ("dense_share", "sentence_share", "speaker_boost", "type_bonus", "version")})
+        names = ("dense_share", "sentence_share", "speaker_boost", "type_bonus", "version", "coverage")
+        return cls(**{k: data[k] for k in names if k in data})
 
 
 @dataclass(frozen=True)
@@ -274,6 +276,8 @@ class Searcher:
         pool_best = self._best_sentences(vector, pool)
         pool_mixed = r.sentence_share * pool_best + (1 - r.sentence_share) * pool_dense
         pool_fused = r.dense_share * _minmax(pool_mixed) + (1 - r.dense_share) * _minmax(lexical[pool])
+        if r.coverage:
+            pool_fused += r.coverage * self.index.lexical.coverage(question)[pool]
         at = np.searchsorted(pool, candidates)  # both sorted
         dense, best, mixed, fused = pool_dense[at], pool_best[at], pool_mixed[at], pool_fused[at]
         lex = lexical[candidates]

@@ -230,6 +230,19 @@ def test_bm25_read_with_numpy_scores_as_bm25s(tmp_path: Path):
         assert np.allclose(ours.scores(query), expected, atol=1e-5), query
 
 
+def test_term_coverage_weighs_each_question_term_by_its_rarity(tmp_path: Path):
+    texts = ["the harbour strike ended", "the strike ended early", "budget talks", "harbour budget vote"]
+    Lexical.build_and_save(texts, tmp_path)
+    lexical = Lexical.load(tmp_path)
+    covered = lexical.coverage("When did the harbour strike end?")
+    assert covered[0] == pytest.approx(1.0)  # every term
+    assert covered[2] == 0.0  # none
+    assert 0.0 < covered[1] < 1.0 and 0.0 < covered[3] < 1.0
+    # a term no passage holds still counts against every passage
+    assert np.all(lexical.coverage("harbour strike ended tonnage") < covered.max())
+    assert not lexical.coverage("").any() and not lexical.coverage("zzz").any()
+
+
 def test_bm25_files_that_disagree_are_refused(tmp_path: Path):
     Lexical.build_and_save(["one two", "two three"], tmp_path)
     np.save(tmp_path / "indptr.csc.index.npy", np.array([0, 1], dtype=np.int64))
