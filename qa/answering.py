@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from qa.attribution import Speaker
-from qa.lexical import terms, words
-from qa.lexicon import PEOPLE_NOUNS, QUOTED_NOUNS
+from qa.lexical import STOPWORDS, terms, words
+from qa.lexicon import ANSWER_CATEGORIES, PEOPLE_NOUNS, QUOTED_NOUNS
 from qa.question import (
     PRONOUNS,
     QUESTION_WORDS,
@@ -38,7 +38,7 @@ from qa.question import (
     topic_words,
     unknown_names,
 )
-from qa.retrieval import Hit, Searcher, within
+from qa.retrieval import ANSWER_SHAPES, Hit, Searcher, within
 
 _NEXT = re.compile(r"\b(?:next|after that|afterwards|then|went on)\b", re.IGNORECASE)
 _NEXT_WORDS = frozenset(terms("next after that afterwards then went on"))
@@ -334,12 +334,19 @@ def _carried(question: str, named: list[Speaker], context: _Context, retriever: 
 
 
 def _speaker_list(question: str, named: bool) -> bool:
-    """ "Who spoke?", "Who gave their views?", "Which people are quoted in the story?": a question
-    for people that asks about nothing but speaking (at most a short place phrase, "at the event")."""
+    """ "Who spoke?", "Who gave their views?", "Which people does the reporter quote?", "List the
+    speakers in the story": a question for people that asks about nothing but speaking (at most a
+    short place phrase, "at the event", and words for the article itself)."""
     tokens = words(question)
-    if named or not tokens or tokens[0] not in ("who", "whom", "which"):
+    if named or not tokens:
         return False
-    if tokens[0] == "which" and (len(tokens) < 2 or tokens[1] not in PEOPLE_NOUNS):
+    if tokens[0] in _LISTING:
+        if not set(tokens) & (QUOTED_NOUNS | PEOPLE_NOUNS):
+            return False  # "Name the company": a thing
+        tokens = tokens[1:]
+    elif tokens[0] not in ("who", "whom", "which"):
+        return False
+    elif tokens[0] == "which" and (len(tokens) < 2 or tokens[1] not in PEOPLE_NOUNS):
         return False  # "Which report is cited?" asks for a thing
     if len(tokens) <= 4 and set(tokens) & QUOTED_NOUNS:
         return True  # "Who are the speakers?"
@@ -347,16 +354,30 @@ def _speaker_list(question: str, named: bool) -> bool:
     if len(tokens) - at > 5:
         at = len(tokens)  # a long phrase after "in" is a topic, not a place
     rest = set(topic_words(" ".join(tokens[:at]), set()).values()) - set(terms(" ".join(PEOPLE_NOUNS)))
-    return not rest
+    return not rest - _ARTICLE
 
 
+_LISTING = frozenset({"list", "name"})  # "List the speakers", "Name the people quoted"
+_ARTICLE = frozenset(terms("article story piece report reporter journalist text news"))  # the article itself
 _ABOUT = frozenset(terms("article story text piece report news main point gist topic subject summary summarize"))
+_BRIEF = frozenset(terms("one line sentence brief briefly short few words quick overview nutshell"))
+_COVERING = frozenset(terms("about cover covers covered covering report reported reporting on from"))
 
 
 def _about_article(question: str) -> bool:
-    """ "What is the article about?", "Summarize the story": nothing to look for but the lead."""
-    stems = set(terms(question))
-    return bool(stems & _ABOUT) and stems <= _ABOUT | (QUESTION_WORDS - set(terms("say said tell quote")))
+    """ "What is the article about?", "Summarize the story in one line", "Which event is the
+    story about?": nothing to look for but the lead. The thing a "what X" / "which X" question
+    asks for may be anything, as long as the rest is about the article itself ("Which report
+    is cited?" asks about something the article cites, not about the article)."""
+    tokens = words(question)
+    asked = set()
+    if len(tokens) > 1 and tokens[0] in ("what", "which") and tokens[1] not in STOPWORDS:
+        asked = set(terms(tokens[1])) - _ABOUT
+    stems = set(terms(question)) - asked
+    allowed = _ABOUT | _BRIEF | (QUESTION_WORDS - set(terms("say said tell quote")))
+    if asked:
+        allowed = _ABOUT | _COVERING  # beside the thing asked, only words for the article and its coverage
+    return bool(stems & _ABOUT) and stems <= allowed
 
 
 def _answer(
@@ -369,7 +390,8 @@ def _answer(
     docs = None if scope is None else {retriever.chunks[i].doc for i in scope}
     if docs is not None:
         named = [s for s in named if s.doc is None or s.doc in docs]
-    if not speaker and _speaker_list(text, bool(named)):
+    # "the reporter", "the report" may match a speaker's role word; they name the article here
+    if not speaker and _speaker_list(text, bool(named) and bool(speakers_named(_without(text, _ARTICLE), index))):
         return _list_speakers(retriever, text, docs)
     if not speaker and _about_article(text):
         return _lead(retriever, text, k, docs)
@@ -457,7 +479,10 @@ def _answer(
             free=parse_ranges(missing),
             exact=getattr(retriever, "exact", True),
         )
-        if not answers:
+        opening = None if answers or confined is not None else _event_lead(retriever, text, everything, lead, scope)
+        if opening is not None:
+            ranked = [opening] + [h for h in ranked if h.chunk_id != opening.chunk_id]
+        elif not answers:
             answer = _abstain(text, _why(missing, text, surface), focus_name, confidence)
             return replace(answer, features=values)
 
@@ -492,6 +517,40 @@ def _answer(
         features=values,
         marked=bool(topic),
     )
+
+
+_EVENT_FRAME = frozenset(terms("hold held holding host hosted hosting locate located location venue"))
+_CATEGORIES = frozenset(terms(" ".join(ANSWER_CATEGORIES)))
+
+
+def _event_lead(
+    retriever: Searcher, text: str, topic: dict[str, str], doc: str | None, scope: list[int] | None
+) -> Hit | None:
+    """ "Where was the summit held?", "When was the vote?": a where or when question about the
+    event an article reports, its words all in the article's lead beside a place or a date.
+    Such short questions sit far from any passage for the encoder; the lead is where news puts
+    them. `doc`: the article asked about, when the index holds several."""
+    kind = answer_type(text)
+    stems = set(topic.values()) - _EVENT_FRAME - _CATEGORIES  # "in what TOWN": the thing asked
+    if kind not in ("where", "when") or not stems:
+        return None
+    allowed = None if scope is None else set(scope)
+    firsts: dict[str, list[int]] = {}
+    for c in retriever.chunks:
+        if (doc is None or c.doc == doc) and (allowed is None or c.id in allowed):
+            if c.doc not in firsts or retriever.chunks[firsts[c.doc][0]].paragraph == c.paragraph:
+                firsts.setdefault(c.doc, []).append(c.id)
+    pattern = ANSWER_SHAPES[kind]
+    fitting = [
+        ids
+        for ids in firsts.values()
+        if stems <= set(terms(" ".join(retriever.chunks[i].text for i in ids)))
+        and any(pattern.search(retriever.chunks[i].text) for i in ids)
+    ]
+    if len(fitting) != 1:
+        return None  # no lead, or several articles' leads: not a question about one event
+    best = retriever.rank(text, restrict=fitting[0], limit=1, kind=kind)
+    return best[0] if best else None
 
 
 def _following(retriever: Searcher, anchor: int, focus: Sequence[Speaker]) -> Hit | None:

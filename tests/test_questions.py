@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answering import quote_block
+from qa.answering import _about_article, _speaker_list, quote_block
 from qa.question import asked_subject, focus_heads
 
 
@@ -46,3 +46,40 @@ def test_quote_block_shows_markup_as_text():
     assert "<b>" not in block and "&lt;b&gt;" in block
     assert "\\*no\\*" in block and "\\[links\\]" in block
     assert all(line.startswith("> ") for line in block.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("question", "lists"),
+    [
+        ("Who spoke at the conference?", True),
+        ("List the speakers in the story.", True),
+        ("Name the people quoted in the article.", True),
+        ("Which people does the reporter quote?", True),
+        ("Which experts did the journalist interview?", False),
+        ("Name the company that built the dam.", False),
+        ("Who wrote the story?", False),
+        ("Which report is cited?", False),
+        ("Which people settled in the valley?", False),
+    ],
+)
+def test_questions_for_the_speaker_list(question, lists):
+    assert _speaker_list(question, named=False) is lists
+
+
+@pytest.mark.parametrize(
+    ("question", "about"),
+    [
+        ("What is the article about?", True),
+        ("Summarize the article in one line.", True),
+        ("Give me the gist of this report.", True),
+        ("What event is being reported on?", True),
+        ("Which summit is the story about?", True),
+        ("Which report is cited?", False),
+        ("What report did the agency publish?", False),
+        ("Which newspaper reported on the election?", False),
+        ("What happened in 1994?", False),
+        ("What does the report say about prices?", False),
+    ],
+)
+def test_questions_about_the_article_itself(question, about):
+    assert _about_article(question) is about
