@@ -18,12 +18,14 @@ from typing import Any
 import numpy as np
 
 from qa.attribution import Speaker
+from qa.chunking import lexical_text
 from qa.lexical import STOPWORDS, terms, words
 from qa.lexicon import ANSWER_CATEGORIES, PEOPLE_NOUNS, QUOTED_NOUNS
 from qa.question import (
     PRONOUNS,
     QUESTION_WORDS,
     SAME_WORD,
+    Vocabulary,
     answer_type,
     asked_subject,
     clean_question,
@@ -649,7 +651,7 @@ def _article_words(retriever: Searcher, doc: str) -> set[str]:
     return cache[doc]
 
 
-def _surface(texts: Sequence[str], speakers: Sequence[Speaker]) -> set[str]:
+def _surface(texts: Sequence[str], speakers: Sequence[Speaker]) -> Vocabulary:
     """The words of some passages and of their speakers' names, roles and aliases, with the
     parts of hyphenated words: a question's parse splits "Qi-Anxin" into "Qi" and "Anxin", and
     neither is an unknown name."""
@@ -658,13 +660,14 @@ def _surface(texts: Sequence[str], speakers: Sequence[Speaker]) -> set[str]:
         found.update(words(text))
     for s in speakers:
         found.update(words(f"{s.name} {s.role or ''} {' '.join(s.aliases)}"))
-    return found | {part for w in found if "-" in w for part in w.split("-") if part}
+    return Vocabulary(found | {part for w in found if "-" in w for part in w.split("-") if part})
 
 
 def _vocabulary(retriever: Searcher) -> tuple[set[str], dict[int, set[str]]]:
     cached = getattr(retriever, "_vocabulary", None)
     if cached is None:
-        per_chunk = {chunk.id: set(terms(chunk.text)) | set(words(chunk.text)) for chunk in retriever.chunks}
+        # a passage holds its words and, as BM25 indexes it, the name and role of who says it
+        per_chunk = {chunk.id: set(terms(lexical_text(chunk))) | set(words(chunk.text)) for chunk in retriever.chunks}
         cached = (_surface([c.text for c in retriever.chunks], retriever.speakers), per_chunk)
         retriever._vocabulary = cached  # type: ignore[attr-defined]
     return cached  # type: ignore[no-any-return]

@@ -311,16 +311,56 @@ def focus_heads(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(w for t in found if t.lower_ not in ANSWER_CATEGORIES for w in words(t.text)))
 
 
+_SLIP_MIN = 5  # letters a word needs before one slip of the keyboard may stand for another
+
+
+def _folded(word: str) -> str:
+    """A word without its accents: "céloron" -> "celoron"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+class Vocabulary(set[str]):
+    """An article's words (lower case), which also knows a name that is one slip away from one
+    of them: a letter dropped, added or changed, or an accent left out ("Moncalm" for
+    "Montcalm", "Celeron" for "Céloron"). Only words of five letters or more slip."""
+
+    def knows(self, word: str) -> bool:
+        if word in self:
+            return True
+        folded = _folded(word)
+        plain, deleted = self._index()
+        if folded in plain:
+            return True
+        if len(folded) < _SLIP_MIN:
+            return False
+        # deletion neighbourhoods: a letter missing (folded in deleted), one too many (a
+        # deletion of it in plain) or one changed (a deletion of each in common)
+        return folded in deleted or any(d in plain or d in deleted for d in _deletions(folded))
+
+    def _index(self) -> tuple[frozenset[str], frozenset[str]]:
+        index = self.__dict__.get("_slips")
+        if index is None:
+            plain = frozenset(_folded(w) for w in self)
+            deleted = frozenset(d for w in plain if len(w) >= _SLIP_MIN for d in _deletions(w))
+            index = self.__dict__["_slips"] = (plain, deleted)
+        return index
+
+
 def unknown_names(question: str, vocabulary: set[str]) -> list[str]:
     """Names in the question (runs of proper nouns, by the parse) of which the article uses no
-    word: "Tencent", "Jack Ma"."""
+    word, not even one slip of the keyboard away: "Tencent", "Jack Ma"."""
+    known = vocabulary if isinstance(vocabulary, Vocabulary) else Vocabulary(vocabulary)
     found: list[str] = []
     run: list[str] = []
     for token in [*parse(question), None]:
         if token is not None and token.pos_ == "PROPN" and token.text[:1].isupper():
             run.append(token.text)
             continue
-        if run and not any(w in vocabulary for part in run for w in words(part)):
+        if run and not any(known.knows(w) for part in run for w in words(part)):
             found.append(" ".join(run))
         run = []
     return found

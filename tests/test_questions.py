@@ -83,3 +83,15 @@ def test_questions_for_the_speaker_list(question, lists):
 )
 def test_questions_about_the_article_itself(question, about):
     assert _about_article(question) is about
+
+
+def test_a_name_one_slip_from_an_article_word_is_known():
+    from qa.question import Vocabulary, unknown_names
+
+    article = Vocabulary({"montcalm", "céloron", "hartmanis", "langlade", "ottawa", "fort"})
+    for slip in ("moncalm", "celeron", "hatmanis", "langlades", "montclam"):
+        assert article.knows(slip), slip
+    for other in ("tokyo", "quebec", "ottawans-x", "fart"):  # short words never slip
+        assert not article.knows(other), other
+    assert unknown_names("What did Moncalm do at Fort Ottawa?", article) == []
+    assert unknown_names("What did Wolfe do at Quebec?", article) == ["Wolfe", "Quebec"]
