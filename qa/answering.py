@@ -10,6 +10,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -537,11 +538,13 @@ def _event_lead(
     if kind not in ("where", "when") or not stems:
         return None
     allowed = None if scope is None else set(scope)
-    firsts: dict[str, list[int]] = {}
+    firsts: dict[str, list[int]] = {}  # each article's first paragraph, as chunk ids
     for c in retriever.chunks:
-        if (doc is None or c.doc == doc) and (allowed is None or c.id in allowed):
-            if c.doc not in firsts or retriever.chunks[firsts[c.doc][0]].paragraph == c.paragraph:
-                firsts.setdefault(c.doc, []).append(c.id)
+        if (doc is not None and c.doc != doc) or (allowed is not None and c.id not in allowed):
+            continue
+        first = firsts.setdefault(c.doc, [c.id])
+        if c.id != first[0] and retriever.chunks[first[0]].paragraph == c.paragraph:
+            first.append(c.id)
     pattern = ANSWER_SHAPES[kind]
     fitting = [
         ids
@@ -566,7 +569,7 @@ def _following(retriever: Searcher, anchor: int, focus: Sequence[Speaker]) -> Hi
     return retriever.hit(min(later, key=lambda c: c.start).id) if later else None
 
 
-def _without(question: str, stems: set[str]) -> str:
+def _without(question: str, stems: AbstractSet[str]) -> str:
     """The question with the words whose stems are given left out."""
     kept = [w for w in re.findall(r"\S+", question) if not (set(terms(w)) and set(terms(w)) <= stems)]
     return " ".join(kept) or question

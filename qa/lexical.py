@@ -110,11 +110,10 @@ class Lexical:
         total = 0.0
         for term in set(terms(query)):
             t = self.vocab.get(term)
-            found = 0 if t is None else int(self._indptr[t + 1] - self._indptr[t])
-            weight = math.log(1.0 + (self.num_docs - found + 0.5) / (found + 0.5))
+            start, stop = (0, 0) if t is None else (int(self._indptr[t]), int(self._indptr[t + 1]))
+            weight = math.log(1.0 + (self.num_docs - (stop - start) + 0.5) / (stop - start + 0.5))
             total += weight
-            if found:
-                out[self._indices[self._indptr[t] : self._indptr[t + 1]]] += weight
+            out[self._indices[start:stop]] += weight
         return out / total if total else out
 
     def scores(self, query: str) -> np.ndarray:
