@@ -365,6 +365,8 @@ _ARTICLE = frozenset(terms("article story piece report reporter journalist text 
 _ABOUT = frozenset(terms("article story text piece report news main point gist topic subject summary summarize"))
 _BRIEF = frozenset(terms("one line sentence brief briefly short few words quick overview nutshell"))
 _COVERING = frozenset(terms("about cover covers covered covering report reported reporting on from"))
+_ARTICLE_NOUNS = frozenset(terms("article story piece news text"))
+_COVERAGE = re.compile(r"\breport(?:s|ed|ing)?\s+(?:on|from)\b|\bcover(?:s|ed|ing)?\b", re.IGNORECASE)
 
 
 def _about_article(question: str) -> bool:
@@ -377,10 +379,12 @@ def _about_article(question: str) -> bool:
     if len(tokens) > 1 and tokens[0] in ("what", "which") and tokens[1] not in STOPWORDS:
         asked = set(terms(tokens[1])) - _ABOUT
     stems = set(terms(question)) - asked
-    allowed = _ABOUT | _BRIEF | (QUESTION_WORDS - set(terms("say said tell quote")))
-    if asked:
-        allowed = _ABOUT | _COVERING  # beside the thing asked, only words for the article and its coverage
-    return bool(stems & _ABOUT) and stems <= allowed
+    if not asked:
+        return bool(stems & _ABOUT) and stems <= _ABOUT | _BRIEF | (QUESTION_WORDS - set(terms("say said tell quote")))
+    # beside the thing asked, only the article or its coverage: "which X is the story about",
+    # "what X is being reported on", but not "what losses were reported" (the X reported)
+    names_article = bool(stems & _ARTICLE_NOUNS) or bool(_COVERAGE.search(question))
+    return names_article and stems <= _ABOUT | _COVERING
 
 
 def _answer(

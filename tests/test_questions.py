@@ -78,6 +78,8 @@ def test_questions_for_the_speaker_list(question, lists):
         ("What report did the agency publish?", False),
         ("Which newspaper reported on the election?", False),
         ("What happened in 1994?", False),
+        ("What losses were reported?", False),
+        ("Which company is the story about?", True),
         ("What does the report say about prices?", False),
     ],
 )
