@@ -421,6 +421,8 @@ def _answer(
     # the words that name the speaker: from the subject of "what did X say about Y" when there is
     # one, so that Y's words stay the topic even where they echo X's role ("cybersecurity")
     used_by_speaker = speaker_words(says(text) or text, named, index) if named and not speaker else set()
+    if subject and named:
+        used_by_speaker |= set(terms(subject))  # "the institute boss": every word of it described who
     topic = topic_words(text, used_by_speaker)
     # the explicit filter, a follow-up about a speaker, or "what did X say (about Y)" confine the
     # search to that speaker; a speaker named in any other way only leads it

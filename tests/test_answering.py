@@ -4,7 +4,6 @@ follow-ups that only fill gaps, the fitted refusal, and the figures the README s
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -65,11 +64,25 @@ def test_what_is_it_about_answers_from_the_lead(retriever: Retriever):
         assert not answer.abstained and answer.hits[0].paragraph == 1, question
 
 
-def test_where_and_when_of_the_reported_event_come_from_the_lead(real_embedder, tmp_path: Path):
+@pytest.fixture(scope="module")
+def river(real_embedder, tmp_path_factory) -> Retriever:
+    folder = tmp_path_factory.mktemp("river") / "index"
+    store.build([ARTICLES / "river-cleanup.txt"], folder, embedder=real_embedder)
+    return Retriever.load(folder, embedder=real_embedder)
+
+
+def test_a_speaker_described_in_other_words_is_read_whole(river: Retriever):
+    """ "What did the institute boss say?": every word of the description named who, so none of
+    them is a topic the article must hold ("boss" is nowhere in it)."""
+    director = next(s for s in river.speakers if s.role and "Institute" in s.role)
+    answer = river.answer("What did the institute boss say?")
+    assert not answer.abstained
+    assert {h.speaker for h in answer.hits} == {director.name}
+
+
+def test_where_and_when_of_the_reported_event_come_from_the_lead(river: Retriever):
     """Short where/when questions about the event sit far from every passage for the encoder;
     when all their words stand in the lead beside a place or a date, the lead answers."""
-    store.build([ARTICLES / "river-cleanup.txt"], tmp_path / "index", embedder=real_embedder)
-    river = Retriever.load(tmp_path / "index", embedder=real_embedder)
     answer = river.answer("When did officials announce the spending?")
     assert not answer.abstained and answer.hits[0].paragraph == 1
     assert "Tuesday" in answer.hits[0].text
