@@ -140,7 +140,7 @@ README_FIGURES = {
     "eval/natural-test-7.jsonl": {"hit@1": 0.921, "recall@3": 0.947, "attribution": 0.973, "decisions": 0.854},
     "eval/natural-test-6.jsonl": {"hit@1": 0.947, "recall@3": 0.973, "attribution": 0.973, "decisions": 0.854},
     "eval/natural-test-5.jsonl": {"hit@1": 0.894, "recall@3": 0.973, "attribution": 0.918, "decisions": 0.854},
-    "eval/natural-test-4.jsonl": {"hit@1": 0.906, "recall@3": 0.968, "attribution": 0.937, "decisions": 0.825},
+    "eval/natural-test-4.jsonl": {"hit@1": 0.937, "recall@3": 1.0, "attribution": 0.968, "decisions": 0.850},
     "eval/natural-test-3.jsonl": {"hit@1": 0.911, "recall@3": 1.0, "attribution": 0.911, "decisions": 0.904},
     "eval/natural-test-2.jsonl": {"hit@1": 0.968, "recall@3": 1.0, "attribution": 0.966, "decisions": 0.950},
     "eval/natural-dev-3.jsonl": {"hit@1": 0.882, "recall@3": 0.941, "attribution": 0.906, "decisions": 0.840},
