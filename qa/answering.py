@@ -41,7 +41,7 @@ from qa.question import (
     topic_words,
     unknown_names,
 )
-from qa.retrieval import ANSWER_SHAPES, Hit, Searcher, within
+from qa.retrieval import Hit, Searcher, within
 
 _NEXT = re.compile(r"\b(?:next|after that|afterwards|then|went on)\b", re.IGNORECASE)
 _NEXT_WORDS = frozenset(terms("next after that afterwards then went on"))
@@ -361,11 +361,11 @@ def _speaker_list(question: str, named: bool) -> bool:
 
 
 _LISTING = frozenset({"list", "name"})  # "List the speakers", "Name the people quoted"
-_ARTICLE = frozenset(terms("article story piece report reporter journalist text news"))  # the article itself
+_ARTICLE_NOUNS = frozenset(terms("article story piece news text"))
+_ARTICLE = _ARTICLE_NOUNS | frozenset(terms("report reporter journalist"))  # the article and who wrote it
 _ABOUT = frozenset(terms("article story text piece report news main point gist topic subject summary summarize"))
 _BRIEF = frozenset(terms("one line sentence brief briefly short few words quick overview nutshell"))
 _COVERING = frozenset(terms("about cover covers covered covering report reported reporting on from"))
-_ARTICLE_NOUNS = frozenset(terms("article story piece news text"))
 _COVERAGE = re.compile(r"\breport(?:s|ed|ing)?\s+(?:on|from)\b|\bcover(?:s|ed|ing)?\b", re.IGNORECASE)
 
 
@@ -488,7 +488,7 @@ def _answer(
             free=parse_ranges(missing),
             exact=getattr(retriever, "exact", True),
         )
-        opening = None if answers or confined is not None else _event_lead(retriever, text, everything, lead, scope)
+        opening = None if answers or confined is not None else _event_lead(retriever, text, everything, lead, docs)
         if opening is not None:
             ranked = [opening] + [h for h in ranked if h.chunk_id != opening.chunk_id]
         elif not answers:
@@ -533,30 +533,23 @@ _CATEGORIES = frozenset(terms(" ".join(ANSWER_CATEGORIES)))
 
 
 def _event_lead(
-    retriever: Searcher, text: str, topic: dict[str, str], doc: str | None, scope: list[int] | None
+    retriever: Searcher, text: str, topic: dict[str, str], doc: str | None, docs: set[str] | None
 ) -> Hit | None:
     """ "Where was the summit held?", "When was the vote?": a where or when question about the
     event an article reports, its words all in the article's lead beside a place or a date.
     Such short questions sit far from any passage for the encoder; the lead is where news puts
-    them. `doc`: the article asked about, when the index holds several."""
+    them. `doc`: the article of the best passage when the index holds several and none was
+    picked; `docs`: the articles picked (None: all)."""
     kind = answer_type(text)
     stems = set(topic.values()) - _EVENT_FRAME - _CATEGORIES  # "in what TOWN": the thing asked
     if kind not in ("where", "when") or not stems:
         return None
-    allowed = None if scope is None else set(scope)
-    firsts: dict[str, list[int]] = {}  # each article's first paragraph, as chunk ids
-    for c in retriever.chunks:
-        if (doc is not None and c.doc != doc) or (allowed is not None and c.id not in allowed):
-            continue
-        first = firsts.setdefault(c.doc, [c.id])
-        if c.id != first[0] and retriever.chunks[first[0]].paragraph == c.paragraph:
-            first.append(c.id)
-    pattern = ANSWER_SHAPES[kind]
+    _, chunk_terms = _vocabulary(retriever)
+    shaped = retriever.shapes(kind)
     fitting = [
         ids
-        for ids in firsts.values()
-        if stems <= set(terms(" ".join(retriever.chunks[i].text for i in ids)))
-        and any(pattern.search(retriever.chunks[i].text) for i in ids)
+        for ids in _openings(retriever, {doc} if doc is not None else docs).values()
+        if stems <= set().union(*(chunk_terms[i] for i in ids)) and any(shaped[i] for i in ids)
     ]
     if len(fitting) != 1:
         return None  # no lead, or several articles' leads: not a question about one event
@@ -618,13 +611,21 @@ def _list_speakers(retriever: Searcher, text: str, docs: set[str] | None = None)
     return _passages(text, f"The article quotes {len(intros)}: {people}.", intros)
 
 
+def _openings(retriever: Searcher, docs: set[str] | None) -> dict[str, list[int]]:
+    """Each article's first paragraph, as its chunk ids, in index order (`docs`: None for all)."""
+    firsts: dict[str, list[int]] = {}
+    for c in retriever.chunks:
+        if docs is not None and c.doc not in docs:
+            continue
+        first = firsts.setdefault(c.doc, [c.id])
+        if c.id != first[0] and retriever.chunks[first[0]].paragraph == c.paragraph:
+            first.append(c.id)
+    return firsts
+
+
 def _lead(retriever: Searcher, text: str, k: int, docs: set[str] | None = None) -> Answer:
     """What the article is about: its first paragraph (of each article, when there are several)."""
-    firsts: dict[str, Hit] = {}
-    for chunk in retriever.chunks:
-        if chunk.doc not in firsts and (docs is None or chunk.doc in docs):
-            firsts[chunk.doc] = retriever.hit(chunk.id)
-    leads = list(firsts.values())[:k]
+    leads = [retriever.hit(ids[0]) for ids in _openings(retriever, docs).values()][:k]
     return _passages(text, "The article opens with:" if len(leads) == 1 else "The articles open with:", leads)
 
 
