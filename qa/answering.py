@@ -32,6 +32,7 @@ from qa.question import (
     clean_question,
     compatible,
     focus_heads,
+    foreign_names,
     pronoun,
     says,
     speaker_scores,
@@ -45,6 +46,19 @@ from qa.retrieval import Hit, Searcher, within
 
 _NEXT = re.compile(r"\b(?:next|after that|afterwards|then|went on)\b", re.IGNORECASE)
 _NEXT_WORDS = frozenset(terms("next after that afterwards then went on"))
+_CAPITALS = re.compile(r"\b(?:[A-Z]\.){2,3}|\b[A-Z]{2,4}\b")  # "US", "U.S.": a country may go by its code
+# the date of one event: an auxiliary in the past or the future right after the question word
+_DATED = re.compile(
+    r"^\s*(?:when|(?:in |by )?(?:what|which) (?:year|date|day|month|century|decade)) (?:was|were|did|will|would|had)\b",
+    re.IGNORECASE,
+)
+# times and eras that the ranking's date shape leaves out: "5 pm", "22,000 years ago", "AD 14"
+_CLOCK = re.compile(
+    r"\b\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?m\b|o'clock)|\b(?:noon|midnight)\b"
+    r"|\b(?:years?|decades?|centuries|millennia|million|billion)\s+(?:ago|earlier|later|before|after)\b"
+    r"|\b(?-i:BCE?|CE|AD|B\.C\.|A\.D\.)(?=\W|$)|\b\d+(?:st|nd|rd|th)\s+(?:century|millennium)\b",
+    re.IGNORECASE,
+)
 _ELSE = re.compile(r"\b(?:else|more|other|another|besides|apart from|as well|also)\b", re.IGNORECASE)
 _WHO_IS = re.compile(r"^\s*(?:who|what)\s+(?:is|was|are|were)\b", re.IGNORECASE)
 _WHO_SAID = re.compile(r"^\s*who\b(?!\s+(?:is|was|are|were)\b)", re.IGNORECASE)
@@ -477,6 +491,11 @@ def _answer(
     if not ranked:
         return _abstain(text, "no passage of the article matches", focus_name)
 
+    foreign = foreign_names(text, surface)
+    if foreign:
+        # a person, place or firm the article never names: whatever passage comes close is about
+        # someone else ("How many models does Peru have?" beside another country's figures)
+        return _abstain(text, f"the article never mentions {' '.join(foreign)}", focus_name)
     confidence: float | None = None
     values: dict[str, float] = {}
     if topic or not focus:
@@ -488,11 +507,14 @@ def _answer(
             free=parse_ranges(missing),
             exact=getattr(retriever, "exact", True),
         )
+        undated = answers and _undated(retriever, text, _shown(ranked, k, every=False))
+        answers = answers and not undated
         opening = None if answers or confined is not None else _event_lead(retriever, text, everything, lead, docs)
         if opening is not None:
             ranked = [opening] + [h for h in ranked if h.chunk_id != opening.chunk_id]
         elif not answers:
-            answer = _abstain(text, _why(missing, text, surface), focus_name, confidence)
+            reason = "no passage close to it gives a date" if undated else _why(missing, text, surface)
+            answer = _abstain(text, reason, focus_name, confidence)
             return replace(answer, features=values)
 
     if focus and not topic:
@@ -503,13 +525,7 @@ def _answer(
             intro = [h for h in ranked if h.speaker == focus_name and focus_name in h.text]
             ranked = intro[:1] + [h for h in ranked if h not in intro[:1]]
             k = 1 if intro else k
-    first = ranked[0]
-    shown = [first] + [
-        h
-        for h in ranked[1:k]
-        if (focus and not topic)
-        or (h.dense >= first.dense - _DENSE_MARGIN and h.lexical >= _LEXICAL_SHARE * first.lexical)
-    ]
+    shown = _shown(ranked, k, every=bool(focus) and not topic)
     who_said = bool(_WHO_SAID.match(text))
     speaker_out = focus_name or (shown[0].speaker if who_said or len({h.speaker for h in shown}) == 1 else None)
     return Answer(
@@ -530,6 +546,27 @@ def _answer(
 
 _EVENT_FRAME = frozenset(terms("hold held holding host hosted hosting locate located location venue"))
 _CATEGORIES = frozenset(terms(" ".join(ANSWER_CATEGORIES)))
+
+
+def _shown(ranked: Sequence[Hit], k: int, *, every: bool) -> list[Hit]:
+    """The passages an answer shows: the best, and of the next ones up to `k` those nearly as
+    close to the question (`every`: all of them, as for "What did X say?")."""
+    first = ranked[0]
+    return [first] + [
+        h
+        for h in ranked[1:k]
+        if every or (h.dense >= first.dense - _DENSE_MARGIN and h.lexical >= _LEXICAL_SHARE * first.lexical)
+    ]
+
+
+def _undated(retriever: Searcher, text: str, shown: Sequence[Hit]) -> bool:
+    """ "When was the firm founded?", "When will the next one be held?": a question after the
+    date of one event, where no passage the answer would show gives a date or a time. (A
+    question in the present, "When do the rules apply?", asks for a condition as often.)"""
+    if not _DATED.match(text):
+        return False
+    shaped = retriever.shapes("when")
+    return not any(shaped[h.chunk_id] or _CLOCK.search(h.text) for h in shown)
 
 
 def _event_lead(
@@ -670,7 +707,8 @@ def _surface(texts: Sequence[str], speakers: Sequence[Speaker]) -> Vocabulary:
         found.update(words(text))
     for s in speakers:
         found.update(words(f"{s.name} {s.role or ''} {' '.join(s.aliases)}"))
-    return Vocabulary(found | {part for w in found if "-" in w for part in w.split("-") if part})
+    capitals = {m.replace(".", "") for text in texts for m in _CAPITALS.findall(text)}
+    return Vocabulary(found | {part for w in found if "-" in w for part in w.split("-") if part}, capitals)
 
 
 def _vocabulary(retriever: Searcher) -> tuple[set[str], dict[int, set[str]]]:

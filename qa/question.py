@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -16,6 +16,7 @@ from qa.errors import BadQuestionError
 from qa.language import pipeline
 from qa.lexical import STOPWORDS, terms, words
 from qa.lexicon import ANSWER_CATEGORIES
+from qa.places import other_name_known
 
 MAX_QUESTION_CHARS = 1000
 # refused on raw length, before any work: NFKC can grow a text 18-fold, so normalising
@@ -311,6 +312,11 @@ def focus_heads(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(w for t in found if t.lower_ not in ANSWER_CATEGORIES for w in words(t.text)))
 
 
+_MODIFIER = frozenset({"amod"})
+# a month or a weekday is a date, which an article may give in another form ("Feb", "2/14")
+_CALENDAR = re.compile(
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?", re.IGNORECASE
+)  # a name that only describes the word it stands before
 _SLIP_MIN = 5  # letters a word needs before one slip of the keyboard may stand for another
 
 
@@ -326,7 +332,12 @@ def _deletions(word: str) -> set[str]:
 class Vocabulary(set[str]):
     """An article's words (lower case), which also knows a name that is one slip away from one
     of them: a letter dropped, added or changed, or an accent left out ("Moncalm" for
-    "Montcalm", "Celeron" for "Céloron"). Only words of five letters or more slip."""
+    "Montcalm", "Celeron" for "Céloron"). Only words of five letters or more slip.
+    `acronyms`: the article's words in capitals ("US"), as written."""
+
+    def __init__(self, found: Iterable[str] = (), acronyms: Iterable[str] = ()) -> None:
+        super().__init__(found)
+        self.acronyms = frozenset(acronyms)
 
     def knows(self, word: str) -> bool:
         if word in self:
@@ -350,17 +361,41 @@ class Vocabulary(set[str]):
         return index
 
 
-def unknown_names(question: str, vocabulary: set[str]) -> list[str]:
-    """Names in the question (runs of proper nouns, by the parse) of which the article uses no
-    word, not even one slip of the keyboard away: "Tencent", "Jack Ma"."""
-    known = vocabulary if isinstance(vocabulary, Vocabulary) else Vocabulary(vocabulary)
-    found: list[str] = []
-    run: list[str] = []
+def _name_runs(question: str, known: Vocabulary) -> list[list[Any]]:
+    """Runs of proper nouns in the question (by the parse) of which the article uses no word,
+    not even one slip of the keyboard away, nor the country they name under another name."""
+    capitals = [w for w in re.findall(r"[^\W\d_][\w'\u2019.-]*", question) if w[:1].isupper()]
+    if all(known.knows(w) for c in capitals for w in words(c)):
+        return []  # no parse needed: every capitalised word is the article's
+    found: list[list[Any]] = []
+    run: list[Any] = []
     for token in [*parse(question), None]:
         if token is not None and token.pos_ == "PROPN" and token.text[:1].isupper():
-            run.append(token.text)
+            run.append(token)
             continue
-        if run and not any(known.knows(w) for part in run for w in words(part)):
-            found.append(" ".join(run))
+        if run and not any(known.knows(w) for t in run for w in words(t.text)):
+            name = " ".join(t.text for t in run)
+            if not other_name_known(name, known, known.acronyms):
+                found.append(run)
         run = []
     return found
+
+
+def unknown_names(question: str, vocabulary: set[str]) -> list[str]:
+    """Names in the question that the article never uses: "Tencent", "Jack Ma"."""
+    known = vocabulary if isinstance(vocabulary, Vocabulary) else Vocabulary(vocabulary)
+    return [" ".join(t.text for t in run) for run in _name_runs(question, known)]
+
+
+def foreign_names(question: str, vocabulary: set[str]) -> list[str]:
+    """The unknown names that stand for someone or something of their own, as a subject or an
+    object ("What did Jack Ma say?", "How many models does Peru have?"): not a word describing
+    another ("Peruvian firms"), not an acronym ("GDP"), which an article may well spell out."""
+    known = vocabulary if isinstance(vocabulary, Vocabulary) else Vocabulary(vocabulary)
+    return [
+        " ".join(t.text for t in run)
+        for run in _name_runs(question, known)
+        if run[-1].dep_ not in _MODIFIER
+        and not all(t.text.replace(".", "").isupper() for t in run)
+        and not all(_CALENDAR.fullmatch(t.text) for t in run)
+    ]

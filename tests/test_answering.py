@@ -242,3 +242,26 @@ def test_a_kind_of_thing_before_its_name_is_not_a_topic():
     assert set(topic_words("What did she say about the year 1994?", set())) == {"1994"}
     assert set(topic_words("What happened in the city of Wuzhen?", set())) == {"wuzhen"}
     assert "company" in topic_words("What did the company say about profits?", set())
+
+
+def test_a_name_the_article_never_uses_is_refused_however_close_the_passage(river: Retriever):
+    """A place, person or firm the article never names stands for someone else than the
+    passage that comes closest: the figures beside it are not about it."""
+    for question, name in (
+        ("How much will Germany spend over five years to clean up the Tamsin River?", "Germany"),
+        ("How many sites along the banks did the study in Berlin sample?", "Berlin"),
+    ):
+        answer = river.answer(question)
+        assert answer.abstained and name in answer.reason, question
+    assert not river.answer("How much will Marlow spend over five years to clean up the Tamsin River?").abstained
+
+
+def test_the_date_of_an_event_needs_a_date_in_the_answer(river: Retriever):
+    """ "When was X done?" is refused when no passage the answer would show gives a date or a
+    time; a question in the present asks for a condition as often and is decided as before."""
+    refused = river.answer("When was the study published?")
+    assert refused.abstained and "date" in refused.reason
+    bids = river.answer("When will construction bids open?")
+    assert not bids.abstained and "March" in bids.hits[0].text
+    lead = river.answer("When did officials announce the spending?")
+    assert not lead.abstained and "Tuesday" in lead.hits[0].text

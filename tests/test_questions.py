@@ -97,3 +97,27 @@ def test_a_name_one_slip_from_an_article_word_is_known():
         assert not article.knows(other), other
     assert unknown_names("What did Moncalm do at Fort Ottawa?", article) == []
     assert unknown_names("What did Wolfe do at Quebec?", article) == ["Wolfe", "Quebec"]
+
+
+def test_a_country_under_another_name_is_no_unknown_name():
+    from qa.question import Vocabulary, foreign_names, unknown_names
+
+    article = Vocabulary({"the", "united", "states", "holds", "a", "share", "china"}, acronyms={"US"})
+    assert unknown_names("What share does America hold?", article) == []
+    assert unknown_names("What share does the USA hold?", article) == []
+    assert unknown_names("What share does Britain hold?", article) == ["Britain"]
+    # a country the article never names, standing on its own, is foreign to it
+    assert foreign_names("How many models does Peru have?", article) == ["Peru"]
+    # an acronym or a month may be spelled out in the article: the refusal model weighs those
+    assert foreign_names("How did GDP change?", article) == []
+    assert foreign_names("What happened in February?", article) == []
+
+
+def test_countries_are_named_by_telling_words_only():
+    from qa.places import countries_named
+
+    assert {c for country in countries_named("America") for c in country.codes} >= {"USA"}
+    assert {c for country in countries_named("South Korea") for c in country.codes} == {"KOR", "KR"}
+    assert {c for country in countries_named("Korea") for c in country.codes} >= {"KOR", "PRK"}
+    assert countries_named("Republic") == []  # in too many names to single one out
+    assert any("JPN" in c.codes for c in countries_named("JPN"))
