@@ -52,9 +52,16 @@ _DATED = re.compile(
     r"^\s*(?:when|(?:in |by )?(?:what|which) (?:year|date|day|month|century|decade)) (?:was|were|did|will|would|had)\b",
     re.IGNORECASE,
 )
-# times and eras that the ranking's date shape leaves out: "5 pm", "22,000 years ago", "AD 14"
+# times, seasons and eras that the ranking's date shape leaves out: "5 pm", "next spring",
+# "later this year", "22,000 years ago", "AD 14"
 _CLOCK = re.compile(
-    r"\b\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?m\b|o'clock)|\b(?:noon|midnight)\b"
+    r"\b\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?m\b|o'clock)|\b(?:noon|midnight|tonight|tomorrow)\b"
+    r"|\b(?:spring|summer|autumn|winter|quarter|weekend|morning|afternoon|evening|night|overnight|dawn)s?\b"
+    r"|\bwithin\s+(?:an?\s+|\w+\s+)?(?:minute|hour|day|week|month|year)s?\b"
+    r"|\b(?:minutes|hours|days|weeks|months)\s+(?:ago|earlier|later|before|after)\b"
+    r"|\b(?:since|until|till|before|after|during)\s+(?:the|its|his|her|their)\b"
+    r"|\b(?:next|last|this|coming|past|previous|following|same)\s+(?:\w+\s+)?(?:week|month|year|decade|season)s?\b"
+    r"|\b(?:later|earlier)\s+(?:in\s+)?(?:the|this|that)\s+(?:day|week|month|year|decade)\b"
     r"|\b(?:years?|decades?|centuries|millennia|million|billion)\s+(?:ago|earlier|later|before|after)\b"
     r"|\b(?-i:BCE?|CE|AD|B\.C\.|A\.D\.)(?=\W|$)|\b\d+(?:st|nd|rd|th)\s+(?:century|millennium)\b",
     re.IGNORECASE,
