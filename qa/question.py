@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections import Counter
@@ -312,11 +313,16 @@ def focus_heads(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(w for t in found if t.lower_ not in ANSWER_CATEGORIES for w in words(t.text)))
 
 
-_MODIFIER = frozenset({"amod"})
+_MODIFIER = frozenset({"amod"})  # a name that only describes the word it stands before
+_MONTHS = "January February March April May June July August September October November December"
+_WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
 # a month or a weekday is a date, which an article may give in another form ("Feb", "2/14")
 _CALENDAR = re.compile(
-    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?", re.IGNORECASE
-)  # a name that only describes the word it stands before
+    "|".join([*(_MONTHS + " " + _WEEKDAYS).split(), *"Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split()])
+    + r"|(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.",
+    re.IGNORECASE,
+)
+_PREFIX_MIN = 3  # letters a word needs to stand for a longer article word it begins ("Fed")
 _SLIP_MIN = 5  # letters a word needs before one slip of the keyboard may stand for another
 
 
@@ -332,7 +338,8 @@ def _deletions(word: str) -> set[str]:
 class Vocabulary(set[str]):
     """An article's words (lower case), which also knows a name that is one slip away from one
     of them: a letter dropped, added or changed, or an accent left out ("Moncalm" for
-    "Montcalm", "Celeron" for "Céloron"). Only words of five letters or more slip.
+    "Montcalm", "Celeron" for "Céloron"), and a name that is the start of one ("Fed" for
+    "Federal") or that one starts ("Americans"). Only words of five letters or more slip.
     `acronyms`: the article's words in capitals ("US"), as written."""
 
     def __init__(self, found: Iterable[str] = (), acronyms: Iterable[str] = ()) -> None:
@@ -346,11 +353,25 @@ class Vocabulary(set[str]):
         plain, deleted = self._index()
         if folded in plain:
             return True
+        if len(folded) >= _PREFIX_MIN and self._begins(folded):
+            return True
         if len(folded) < _SLIP_MIN:
             return False
         # deletion neighbourhoods: a letter missing (folded in deleted), one too many (a
         # deletion of it in plain) or one changed (a deletion of each in common)
         return folded in deleted or any(d in plain or d in deleted for d in _deletions(folded))
+
+    def _begins(self, word: str) -> bool:
+        """Is the word the start of an article word ("fed": "federal"), or an article word of
+        five letters or more the start of it ("americans": "america")?"""
+        ordered = self.__dict__.get("_ordered")
+        if ordered is None:
+            ordered = self.__dict__["_ordered"] = sorted(self._index()[0])
+        at = bisect.bisect_left(ordered, word)
+        if at < len(ordered) and ordered[at].startswith(word):
+            return True
+        plain = self._index()[0]
+        return any(word[:n] in plain for n in range(_SLIP_MIN, len(word)))
 
     def _index(self) -> tuple[frozenset[str], frozenset[str]]:
         index = self.__dict__.get("_slips")
