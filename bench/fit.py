@@ -1,10 +1,11 @@
 """Fit the numbers the answering layer runs on, on SQuAD 2.0 data, and store them in qa/data/.
 
-python -m bench fit [--fr 0.03] [--dry-run]
+python -m bench fit [--fr 0.03] [--dry-run] [--keep-fusion | --keep-refusal]
 
 1. Fusion (qa/data/ranking.json): the dense share against BM25 and, within dense, the best
-   sentence against the whole chunk. A grid, chosen on the 20 retrieval-only articles, and
-   reported on the 4 labelled ones, which it never saw.
+   sentence against the whole chunk; then, in turn, the term share, the answer-shape bonus and
+   the definition bonus. Chosen on the 20 retrieval-only articles, and reported on the 4
+   labelled ones, which it never saw.
 2. Refusal (qa/data/refusal.json): a logistic model over the features `decision_features`
    reads, fitted on the 4 labelled articles (answerable against unanswerable and cross-article
    questions). The threshold keeps false refusals at or under the target on the training data.
@@ -29,6 +30,7 @@ DENSE_SHARES = [round(x, 2) for x in np.arange(0.4, 1.001, 0.05)]
 SENTENCE_SHARES = [round(x, 2) for x in np.arange(0.0, 1.001, 0.1)]
 TYPE_BONUSES = [0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.2]
 COVERAGES = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8]
+DEFINITIONS = [0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3]
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:
@@ -38,9 +40,9 @@ def _minmax(values: np.ndarray) -> np.ndarray:
 
 def fusion_scores(split: str, embedder: Any) -> list[tuple[Any, ...]]:
     """Per question with a gold paragraph: chunk cosine, best-sentence cosine, BM25, chunk
-    paragraphs, gold, which chunks hold the kind of thing the question asks for, and the share
-    of the question's terms each chunk holds."""
-    from qa.question import answer_type
+    paragraphs, gold, which chunks hold the kind of thing the question asks for, the share
+    of the question's terms each chunk holds, and which chunks define what it asks about."""
+    from qa.question import answer_type, defined_subject
 
     articles, questions = load(split)
     rows = []
@@ -56,18 +58,25 @@ def fusion_scores(split: str, embedder: Any) -> list[tuple[Any, ...]]:
             kind = answer_type(q.text)
             shaped = r.shapes(kind) if kind else np.zeros(len(r.chunks), dtype=np.float32)
             coverage = r.index.lexical.coverage(q.text)
-            rows.append((dense, best, lex, paragraph_of, set(q.gold), shaped, coverage))
+            subject = defined_subject(q.text)
+            defines = r.defines(subject) if subject else np.zeros(len(r.chunks), dtype=np.float32)
+            rows.append((dense, best, lex, paragraph_of, set(q.gold), shaped, coverage, defines))
     return rows
 
 
 def hit1(
-    rows: list, dense_share: float, sentence_share: float, type_bonus: float = 0.0, coverage: float = 0.0
+    rows: list,
+    dense_share: float,
+    sentence_share: float,
+    type_bonus: float = 0.0,
+    coverage: float = 0.0,
+    definition: float = 0.0,
 ) -> float:
     right = 0
-    for dense, best, lex, paragraph_of, gold, shaped, covered in rows:
+    for dense, best, lex, paragraph_of, gold, shaped, covered, defines in rows:
         mixed = sentence_share * best + (1 - sentence_share) * dense
         fused = dense_share * _minmax(mixed) + (1 - dense_share) * _minmax(lex) + type_bonus * shaped
-        fused += coverage * covered
+        fused += coverage * covered + definition * defines
         right += int(paragraph_of[int(np.argmax(fused))]) in gold
     return right / len(rows)
 
@@ -77,31 +86,35 @@ def fit_fusion(embedder: Any) -> dict[str, Any]:
     test = fusion_scores("labelled", embedder)
     grid = {(d, s): hit1(train, d, s) for d in DENSE_SHARES for s in SENTENCE_SHARES}
     (d, s), best = max(grid.items(), key=lambda kv: (round(kv[1], 4), kv[0][0]))
-    # then, in turn until neither moves: the term coverage and the answer-shape bonus together,
-    # and the two shares near where they are
-    cover = bonus = 0.0
+    # then, in turn until none moves: the term coverage and the answer-shape bonus together,
+    # the definition bonus, and the two shares near where they are
+    cover = bonus = define = 0.0
     for _ in range(4):
-        extras = {(c, b): hit1(train, d, s, b, c) for c in COVERAGES for b in TYPE_BONUSES}
+        extras = {(c, b): hit1(train, d, s, b, c, define) for c in COVERAGES for b in TYPE_BONUSES}
         (c, b), _ = max(extras.items(), key=lambda kv: (round(kv[1], 4), -kv[0][0], -kv[0][1]))
+        defining = {f: hit1(train, d, s, b, c, f) for f in DEFINITIONS}
+        f, _ = max(defining.items(), key=lambda kv: (round(kv[1], 4), -kv[0]))
         near = {
-            (dd, ss): hit1(train, dd, ss, b, c)
+            (dd, ss): hit1(train, dd, ss, b, c, f)
             for dd in DENSE_SHARES
             for ss in SENTENCE_SHARES
             if abs(dd - d) <= 0.1 + 1e-9 and abs(ss - s) <= 0.2 + 1e-9
         }
         (dd, ss), best = max(near.items(), key=lambda kv: (round(kv[1], 4), kv[0][0]))
-        if (dd, ss, c, b) == (d, s, cover, bonus):
+        if (dd, ss, c, b, f) == (d, s, cover, bonus, define):
             break
-        d, s, cover, bonus = dd, ss, c, b
+        d, s, cover, bonus, define = dd, ss, c, b, f
     figures = {
         "train_questions": len(train),
         "test_questions": len(test),
         "train_hit@1": round(best, 4),
         "train_hit@1_by_coverage": {str(c): round(extras[(c, bonus)], 4) for c in COVERAGES},
         "train_hit@1_by_type_bonus": {str(b): round(extras[(cover, b)], 4) for b in TYPE_BONUSES},
-        "test_hit@1": round(hit1(test, d, s, bonus, cover), 4),
-        "test_hit@1_no_coverage": round(hit1(test, d, s, bonus), 4),
-        "test_hit@1_no_type_bonus": round(hit1(test, d, s, 0.0, cover), 4),
+        "train_hit@1_by_definition": {str(f): round(defining[f], 4) for f in DEFINITIONS},
+        "test_hit@1": round(hit1(test, d, s, bonus, cover, define), 4),
+        "test_hit@1_no_definition": round(hit1(test, d, s, bonus, cover), 4),
+        "test_hit@1_no_coverage": round(hit1(test, d, s, bonus, 0.0, define), 4),
+        "test_hit@1_no_type_bonus": round(hit1(test, d, s, 0.0, cover, define), 4),
         "test_hit@1_dense_only_chunk": round(hit1(test, 1.0, 0.0), 4),
         "test_hit@1_bm25_only": round(hit1(test, 0.0, 0.0), 4),
         "test_hit@1_no_sentences": round(hit1(test, d, 0.0), 4),
@@ -109,8 +122,15 @@ def fit_fusion(embedder: Any) -> dict[str, Any]:
             f"{dd}/{ss}": round(v, 4) for (dd, ss), v in near.items() if abs(dd - d) <= 0.05 and abs(ss - s) <= 0.1
         },
     }
-    print(f"fusion: dense share {d}, sentence share {s}, type bonus {bonus}, coverage {cover}: {figures}")
-    return {"dense_share": d, "sentence_share": s, "type_bonus": bonus, "coverage": cover, "figures": figures}
+    print(f"fusion: dense {d}, sentence {s}, type bonus {bonus}, coverage {cover}, definition {define}: {figures}")
+    return {
+        "dense_share": d,
+        "sentence_share": s,
+        "type_bonus": bonus,
+        "coverage": cover,
+        "definition": define,
+        "figures": figures,
+    }
 
 
 def refusal_rows(embedder: Any, cross: int, ranking: Any) -> list[dict[str, Any]]:
@@ -285,6 +305,7 @@ def main(argv: list[str] | None = None) -> None:
         "--chat-weight", type=float, default=10.0, help="weight of a news-chat question against a SQuAD one"
     )
     parser.add_argument("--keep-fusion", action="store_true", help="refit the refusal model only")
+    parser.add_argument("--keep-refusal", action="store_true", help="refit the fusion only")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     embedder = SentenceTransformerEmbedder()
@@ -292,7 +313,10 @@ def main(argv: list[str] | None = None) -> None:
     fusion = (
         fit_fusion(embedder)
         if not args.keep_fusion
-        else {k: old.get(k, 0.0) for k in ("dense_share", "sentence_share", "type_bonus", "coverage", "figures")}
+        else {
+            k: old.get(k, 0.0)
+            for k in ("dense_share", "sentence_share", "type_bonus", "coverage", "definition", "figures")
+        }
     )
     boost = args.speaker_boost if args.speaker_boost is not None else old.get("speaker_boost", 0.1)
     ranking_data = {
@@ -302,6 +326,7 @@ def main(argv: list[str] | None = None) -> None:
         "speaker_boost": boost,
         "type_bonus": fusion["type_bonus"],
         "coverage": fusion["coverage"],
+        "definition": fusion["definition"],
         "fitted_on": "SQuAD 2.0 dev, 20 retrieval-only articles; reported on the 4 labelled ones",
         "figures": fusion["figures"],
     }
@@ -312,20 +337,24 @@ def main(argv: list[str] | None = None) -> None:
         ranking_data["type_bonus"],
         ranking_data["version"],
         ranking_data["coverage"],
+        ranking_data["definition"],
     )
-    rows = refusal_rows(embedder, args.cross, ranking)
-    refusal = fit_refusal(rows, chat_rows(embedder, ranking), args.fr, args.chat_weight, args.chat_fr)
-    old_refusal = json.loads((DATA / "refusal.json").read_text())
-    refusal_data = {
-        "version": int(old_refusal.get("version", 0)) + 1,
-        **refusal,
-        "fitted_on": (
-            f"SQuAD 2.0 dev, 4 labelled articles, {args.cross} cross-article questions each (seed {SEED}); "
-            f"the news-chat development sets {', '.join(CHAT_SETS)}, weight {args.chat_weight}"
-        ),
-    }
+    written = [("ranking.json", ranking_data)]
+    if not args.keep_refusal:
+        rows = refusal_rows(embedder, args.cross, ranking)
+        refusal = fit_refusal(rows, chat_rows(embedder, ranking), args.fr, args.chat_weight, args.chat_fr)
+        old_refusal = json.loads((DATA / "refusal.json").read_text())
+        refusal_data = {
+            "version": int(old_refusal.get("version", 0)) + 1,
+            **refusal,
+            "fitted_on": (
+                f"SQuAD 2.0 dev, 4 labelled articles, {args.cross} cross-article questions each (seed {SEED}); "
+                f"the news-chat development sets {', '.join(CHAT_SETS)}, weight {args.chat_weight}"
+            ),
+        }
+        written.append(("refusal.json", refusal_data))
     print(f"fitted in {time.perf_counter() - started:.0f} s")
     if not args.dry_run:
-        for name, data in (("ranking.json", ranking_data), ("refusal.json", refusal_data)):
+        for name, data in written:
             (DATA / name).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {DATA / 'ranking.json'} and {DATA / 'refusal.json'}")
+            print(f"wrote {DATA / name}")

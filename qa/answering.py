@@ -31,6 +31,7 @@ from qa.question import (
     asked_subject,
     clean_question,
     compatible,
+    defined_subject,
     focus_heads,
     foreign_names,
     pronoun,
@@ -485,6 +486,7 @@ def _answer(
             limit=k + len(exclude) + 10,
             boost=boost,
             kind=answer_type(text),
+            defined=defined_subject(text),
         )
         if h.chunk_id not in exclude
     ]

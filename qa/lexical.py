@@ -54,6 +54,23 @@ def terms(text: str) -> list[str]:
     return list(_stemmer().stemWords(content)) if content else []
 
 
+# where a text defines a thing: "large models, a key technology ...", "a tariff is a tax on ...",
+# "the Senedd, which ...", "a process known as photosynthesis"
+_DEFINITIONS = re.compile(
+    r"\b([^\W\d_][\w-]*)(?:\s*,\s*|\s+\(|\s*\u2014\s*)(?:a|an|the|one of the)\s+(?![\w-]+\s+(?:said|says)\b)"
+    r"|\b([^\W\d_][\w-]*)\s+(?:is|are|was|were)\s+(?:a|an|the|one of)\s"
+    r"|\b([^\W\d_][\w-]*),\s+(?:which|who)\s"
+    r"|\b(?:known as|termed)\s+(?:the\s+)?([^\W\d_][\w-]*)",
+    re.IGNORECASE,
+)
+
+
+def defined_terms(text: str) -> frozenset[str]:
+    """The stems of the things a text defines: the word before an appositive or "is a", the
+    name after "known as"."""
+    return frozenset(t for match in _DEFINITIONS.findall(text) for word in match if word for t in terms(word))
+
+
 def _bm25s() -> Any:
     import bm25s
 

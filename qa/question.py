@@ -263,6 +263,27 @@ _TYPE_OPENINGS = {
 }
 
 
+# "what is X", "what can X do", "how does the article describe X": the thing to define
+_DEFINITION_QUESTION = re.compile(
+    r"^\s*(?:what (?:is|are|was|were) (?:a |an |the )?(?P<a>[^?]+?)(?: able to do| used for| made of)?"
+    r"|what (?:can|could|do|does|did) (?:a |an |the )?(?P<b>[^?]+?) do"
+    r"|how (?:does|do|did) the (?:article|story|report|piece|text) describe (?:a |an |the )?(?P<c>[^?]+?))\s*\??\s*$",
+    re.IGNORECASE,
+)
+
+
+def defined_subject(question: str) -> str | None:
+    """The stem of the thing a question asks to have defined or described: "What is an AI large
+    model?" -> "model"; "What can large models do?" -> "model". None for other questions."""
+    match = _DEFINITION_QUESTION.match(question)
+    if not match:
+        return None
+    thing = next(g for g in match.groups() if g)
+    thing = re.split(r"\s+(?:of|in|for|on|at|by|with|about)\s+", thing)[0]  # "the population of X"
+    stems = terms(thing)
+    return stems[-1] if stems else None
+
+
 def answer_type(question: str) -> str | None:
     """What kind of thing the question's opening asks for: "when", "number" or "where"."""
     opening = " ".join(words(question)[:4])

@@ -21,6 +21,7 @@ from qa.attribution import Speaker
 from qa.chunking import Chunk
 from qa.embedding import ENCODER_ENV, MODEL_ENV, Embedder, SentenceTransformerEmbedder, query_embedder
 from qa.errors import IndexStaleError, IndexWriteError, QAError, SourceError
+from qa.lexical import defined_terms
 from qa.question import SpeakerIndex, answer_type, clean_question, speaker_words, speakers_named, topic_words
 from qa.reading import load_article
 
@@ -58,12 +59,13 @@ class Ranking:
     type_bonus: float = 0.0  # added where a passage holds the kind of thing asked (a date, a number, a place)
     version: int = 1
     coverage: float = 0.0  # weight of the share of the question's terms (by IDF) a passage holds
+    definition: float = 0.0  # added where a passage defines the thing a "what is X" question names
 
     @classmethod
     def bundled(cls) -> Ranking:
         path = Path(__file__).resolve().parent / "data" / "ranking.json"
         data = json.loads(path.read_text(encoding="utf-8"))
-        names = ("dense_share", "sentence_share", "speaker_boost", "type_bonus", "version", "coverage")
+        names = ("dense_share", "sentence_share", "speaker_boost", "type_bonus", "version", "coverage", "definition")
         return cls(**{k: data[k] for k in names if k in data})
 
 
@@ -252,6 +254,7 @@ class Searcher:
         boost: Sequence[str] = (),
         kind: str | None = None,
         boost_weight: float | None = None,
+        defined: str | None = None,
     ) -> list[Hit]:
         """The best `limit` chunks: dense (best sentence and whole chunk) fused with BM25.
 
@@ -261,6 +264,8 @@ class Searcher:
             kind: what the question asks for ("when", "number", "where"); passages that hold
                 one get the fitted bonus.
             boost_weight: the boost for `boost` speakers; the fitted one when None.
+            defined: the stem of the thing a "what is X" question asks about; passages that
+                define it ("X, a ...", "X is a ...") get the fitted bonus.
         """
         vector = self.encode(question) if vector is None else vector
         lexical = self.index.lexical.scores(question)
@@ -283,6 +288,8 @@ class Searcher:
         lex = lexical[candidates]
         if kind in ANSWER_SHAPES and r.type_bonus:
             fused += r.type_bonus * self.shapes(kind)[candidates]
+        if defined and r.definition:
+            fused += r.definition * self.defines(defined)[candidates]
         if boost:
             wanted = set(boost)
             weight = r.speaker_boost if boost_weight is None else boost_weight
@@ -294,6 +301,14 @@ class Searcher:
             evidence = self._evidence(vector, int(candidates[i]), float(best[i]))
             hits.append(self._hit(chunk, float(fused[i]), float(dense[i]), float(lex[i]), evidence, float(best[i])))
         return hits
+
+    def defines(self, stem: str) -> np.ndarray:
+        """1.0 for every chunk that defines the thing `stem` names, else 0.0 (the definitions
+        are read once per index)."""
+        defined = self.__dict__.get("_defined")
+        if defined is None:
+            defined = self.__dict__["_defined"] = [defined_terms(c.text) for c in self._chunks]
+        return np.asarray([stem in d for d in defined], dtype=np.float32)
 
     def shapes(self, kind: str) -> np.ndarray:
         """1.0 for every chunk that holds something of the kind asked for, else 0.0 (cached)."""

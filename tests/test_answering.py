@@ -120,6 +120,7 @@ def test_fitted_parameters_are_versioned_data():
     assert ranking["version"] >= 1 and refusal["version"] >= 1
     assert 0 < ranking["dense_share"] < 1 and 0 <= ranking["sentence_share"] <= 1
     assert Ranking.bundled().coverage == ranking["coverage"] > 0  # the term share is fitted, not left out
+    assert Ranking.bundled().definition == ranking["definition"] > 0  # so is the definition bonus
     assert tuple(refusal["features"]) == FEATURES and len(refusal["weights"]) == len(FEATURES)
     assert "SQuAD" in ranking["fitted_on"] and "SQuAD" in refusal["fitted_on"]
     model = refusal_model()

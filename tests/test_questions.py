@@ -131,3 +131,30 @@ def test_countries_are_named_by_telling_words_only():
     assert {c for country in countries_named("Korea") for c in country.codes} >= {"KOR", "PRK"}
     assert countries_named("Republic") == []  # in too many names to single one out
     assert any("JPN" in c.codes for c in countries_named("JPN"))
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("What is an AI large model?", "model"),
+        ("What can large models do?", "model"),
+        ("How does the article describe tariffs?", "tariff"),
+        ("What is the population of the city?", "popul"),
+        ("What did the mayor say?", None),
+        ("Who is the mayor?", None),
+    ],
+)
+def test_the_thing_a_question_asks_to_have_defined(question, subject):
+    from qa.question import defined_subject
+
+    assert defined_subject(question) == subject
+
+
+def test_what_a_passage_defines():
+    from qa.lexical import defined_terms
+
+    assert defined_terms("Firms invested in large models, a technology that writes text.") == {"model"}
+    assert defined_terms("A tariff is a tax on imports.") >= {"tariff"}
+    assert defined_terms("Plants rely on a process known as photosynthesis.") == {"photosynthesi"}
+    assert defined_terms("Greenway, which runs two plants, said it would pay.") == {"greenway"}
+    assert defined_terms("The mayor said the plan was late.") == frozenset()
