@@ -1,4 +1,5 @@
-"""Word lists that attribution reads English news with: speech verbs, titles, role and organisation words."""
+"""Word lists that attribution and question reading use on English news: speech verbs, titles,
+role and organisation words, the calendar."""
 
 from __future__ import annotations
 
@@ -127,3 +128,6 @@ QUOTED_NOUNS = frozenset("speaker speakers source sources interviewee interviewe
 PEOPLE_NOUNS = frozenset(
     "people persons person speakers speaker experts executives leaders officials participants insiders".split()
 )
+
+MONTHS = "January February March April May June July August September October November December".split()
+WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()

@@ -45,17 +45,18 @@ def _within(part: tuple[str, ...], name: tuple[str, ...]) -> bool:
     return any(name[i : i + n] == part for i in range(len(name) - n + 1))
 
 
-def countries_named(name: str) -> list[_Country]:
+@lru_cache(maxsize=1024)
+def countries_named(name: str) -> tuple[_Country, ...]:
     """The countries a name stands for: "America" (in "United States of America"), "Korea"
     (both), "USA" (a code); none for a name no country's name singles out."""
     countries, telling = _countries()
     if re.fullmatch(r"[A-Z]{2,3}", name.replace(".", "")):
         code = name.replace(".", "")
-        return [c for c in countries if code in c.codes]
+        return tuple(c for c in countries if code in c.codes)
     part = tuple(words(name))
     if not part or not set(part) & telling:
-        return []
-    return [c for c in countries if any(_within(part, n) for n in c.names)]
+        return ()
+    return tuple(c for c in countries if any(_within(part, n) for n in c.names))
 
 
 def other_name_known(name: str, vocabulary: Iterable[str], acronyms: Iterable[str] = ()) -> bool:

@@ -16,7 +16,7 @@ from qa.chunking import Chunk
 from qa.errors import BadQuestionError
 from qa.language import pipeline
 from qa.lexical import STOPWORDS, terms, words
-from qa.lexicon import ANSWER_CATEGORIES
+from qa.lexicon import ANSWER_CATEGORIES, MONTHS, WEEKDAYS
 from qa.places import other_name_known
 
 MAX_QUESTION_CHARS = 1000
@@ -335,11 +335,9 @@ def focus_heads(question: str) -> tuple[str, ...]:
 
 
 _MODIFIER = frozenset({"amod"})  # a name that only describes the word it stands before
-_MONTHS = "January February March April May June July August September October November December"
-_WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
 # a month or a weekday is a date, which an article may give in another form ("Feb", "2/14")
 _CALENDAR = re.compile(
-    "|".join([*(_MONTHS + " " + _WEEKDAYS).split(), *"Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split()])
+    "|".join([*MONTHS, *WEEKDAYS, *"Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split()])
     + r"|(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.",
     re.IGNORECASE,
 )
@@ -407,8 +405,8 @@ def _name_runs(question: str, known: Vocabulary) -> list[list[Any]]:
     """Runs of proper nouns in the question (by the parse) of which the article uses no word,
     not even one slip of the keyboard away, nor the country they name under another name."""
     capitals = [w for w in re.findall(r"[^\W\d_][\w'\u2019.-]*", question) if w[:1].isupper()]
-    if all(known.knows(w) for c in capitals for w in words(c)):
-        return []  # no parse needed: every capitalised word is the article's
+    if all(w in STOPWORDS or known.knows(w) for c in capitals for w in words(c)):
+        return []  # no parse needed: every capitalised word is the article's, or "What", "Did"
     found: list[list[Any]] = []
     run: list[Any] = []
     for token in [*parse(question), None]:

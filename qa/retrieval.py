@@ -22,6 +22,7 @@ from qa.chunking import Chunk
 from qa.embedding import ENCODER_ENV, MODEL_ENV, Embedder, SentenceTransformerEmbedder, query_embedder
 from qa.errors import IndexStaleError, IndexWriteError, QAError, SourceError
 from qa.lexical import defined_terms
+from qa.lexicon import MONTHS, WEEKDAYS
 from qa.question import SpeakerIndex, answer_type, clean_question, speaker_words, speakers_named, topic_words
 from qa.reading import load_article
 
@@ -31,8 +32,8 @@ _CANDIDATES = 200  # per side, when the index is too large to score every chunk
 _EXACT = 5000  # up to this many chunks every chunk is scored exactly
 EVIDENCE_MARGIN = 0.05  # sentences this close to a chunk's best one are evidence too
 _EVIDENCE_MAX = 3
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_MONTHS = "|".join(MONTHS)
+_DAYS = "|".join(WEEKDAYS)
 # what a passage must hold to answer a question of each kind
 ANSWER_SHAPES = {
     "when": re.compile(
