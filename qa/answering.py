@@ -67,6 +67,7 @@ _CLOCK = re.compile(
     r"|\b(?-i:BCE?|CE|AD|B\.C\.|A\.D\.)(?=\W|$)|\b\d+(?:st|nd|rd|th)\s+(?:century|millennium)\b",
     re.IGNORECASE,
 )
+_DATED_DEPTH = 3  # the closest passages a dated question's answer must find a date among
 _ELSE = re.compile(r"\b(?:else|more|other|another|besides|apart from|as well|also)\b", re.IGNORECASE)
 _WHO_IS = re.compile(r"^\s*(?:who|what)\s+(?:is|was|are|were)\b", re.IGNORECASE)
 _WHO_SAID = re.compile(r"^\s*who\b(?!\s+(?:is|was|are|were)\b)", re.IGNORECASE)
@@ -516,7 +517,7 @@ def _answer(
             free=parse_ranges(missing),
             exact=getattr(retriever, "exact", True),
         )
-        undated = answers and _undated(retriever, text, _shown(ranked, k, every=False))
+        undated = answers and _undated(retriever, text, ranked[:_DATED_DEPTH])
         answers = answers and not undated
         opening = None if answers or confined is not None else _event_lead(retriever, text, everything, lead, docs)
         if opening is not None:
@@ -568,14 +569,16 @@ def _shown(ranked: Sequence[Hit], k: int, *, every: bool) -> list[Hit]:
     ]
 
 
-def _undated(retriever: Searcher, text: str, shown: Sequence[Hit]) -> bool:
+def _undated(retriever: Searcher, text: str, closest: Sequence[Hit]) -> bool:
     """ "When was the firm founded?", "When will the next one be held?": a question after the
-    date of one event, where no passage the answer would show gives a date or a time. (A
-    question in the present, "When do the rules apply?", asks for a condition as often.)"""
+    date of one event, where none of the closest passages gives a date or a time. Not only
+    the passages an answer would show: a headline or a photo caption may come first and hold
+    no date while the next passage does. (A question in the present, "When do the rules
+    apply?", asks for a condition as often.)"""
     if not _DATED.match(text):
         return False
     shaped = retriever.shapes("when")
-    return not any(shaped[h.chunk_id] or _CLOCK.search(h.text) for h in shown)
+    return not any(shaped[h.chunk_id] or _CLOCK.search(h.text) for h in closest)
 
 
 def _event_lead(

@@ -267,3 +267,13 @@ def test_the_date_of_an_event_needs_a_date_in_the_answer(river: Retriever):
     assert not bids.abstained and "March" in bids.hits[0].text
     lead = river.answer("When did officials announce the spending?")
     assert not lead.abstained and "Tuesday" in lead.hits[0].text
+
+
+def test_a_headline_without_a_date_first_does_not_refuse_a_when_question(real_embedder, tmp_path):
+    """A headline or a photo caption may match a when-question best and hold no date, while
+    the passage after it does: the question is answered, not refused."""
+    news = ROOT / "tests" / "news"
+    store.build([news / "port-strike.txt", news / "wildfire.txt"], tmp_path / "index", embedder=real_embedder)
+    both = Retriever.load(tmp_path / "index", embedder=real_embedder)
+    for question in ("When did the dockworkers walk off the job?", "When did the wildfire jump Highway 5?"):
+        assert not both.answer(question).abstained, question
