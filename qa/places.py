@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Set
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -59,12 +59,10 @@ def countries_named(name: str) -> tuple[_Country, ...]:
     return tuple(c for c in countries if any(_within(part, n) for n in c.names))
 
 
-def other_name_known(name: str, vocabulary: Iterable[str], acronyms: Iterable[str] = ()) -> bool:
+def other_name_known(name: str, vocabulary: Set[str], acronyms: Set[str] = frozenset()) -> bool:
     """Does the article name the country `name` stands for in other words: every word of one
     of its names among the article's `vocabulary` (lower case), or one of its codes among the
     article's `acronyms` ("US")?"""
-    countries = countries_named(name)
-    if not countries:
-        return False
-    known, codes = set(vocabulary), set(acronyms)
-    return any(c.codes & codes or any(set(n) <= known for n in c.names) for c in countries)
+    return any(
+        c.codes & acronyms or any(all(w in vocabulary for w in n) for n in c.names) for c in countries_named(name)
+    )

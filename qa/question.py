@@ -337,10 +337,12 @@ def focus_heads(question: str) -> tuple[str, ...]:
 _MODIFIER = frozenset({"amod"})  # a name that only describes the word it stands before
 # a month or a weekday is a date, which an article may give in another form ("Feb", "2/14")
 _CALENDAR = re.compile(
-    "|".join([*MONTHS, *WEEKDAYS, *"Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split()])
-    + r"|(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.",
+    "(?:"
+    + "|".join([*MONTHS, *WEEKDAYS, *"Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split()])
+    + r"|Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?",
     re.IGNORECASE,
 )
+_RUNS_MEMO = 1024  # questions whose unknown names a vocabulary remembers
 _PREFIX_MIN = 3  # letters a word needs to stand for a longer article word it begins ("Fed")
 _SLIP_MIN = 5  # letters a word needs before one slip of the keyboard may stand for another
 
@@ -389,8 +391,7 @@ class Vocabulary(set[str]):
         at = bisect.bisect_left(ordered, word)
         if at < len(ordered) and ordered[at].startswith(word):
             return True
-        plain = self._index()[0]
-        return any(word[:n] in plain for n in range(_SLIP_MIN, len(word)))
+        return any(word[:n] in self._index()[0] for n in range(_SLIP_MIN, len(word)))
 
     def _index(self) -> tuple[frozenset[str], frozenset[str]]:
         index = self.__dict__.get("_slips")
@@ -403,7 +404,18 @@ class Vocabulary(set[str]):
 
 def _name_runs(question: str, known: Vocabulary) -> list[list[Any]]:
     """Runs of proper nouns in the question (by the parse) of which the article uses no word,
-    not even one slip of the keyboard away, nor the country they name under another name."""
+    not even one slip of the keyboard away, nor the country they name under another name.
+    Kept with the vocabulary: the refusal's features, the name rule and the refusal's reason
+    all ask about the same question."""
+    memo: dict[str, list[list[Any]]] = known.__dict__.setdefault("_runs", {})
+    if question not in memo:
+        if len(memo) >= _RUNS_MEMO:
+            memo.clear()
+        memo[question] = _find_name_runs(question, known)
+    return memo[question]
+
+
+def _find_name_runs(question: str, known: Vocabulary) -> list[list[Any]]:
     capitals = [w for w in re.findall(r"[^\W\d_][\w'\u2019.-]*", question) if w[:1].isupper()]
     if all(w in STOPWORDS or known.knows(w) for c in capitals for w in words(c)):
         return []  # no parse needed: every capitalised word is the article's, or "What", "Did"

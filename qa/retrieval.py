@@ -306,10 +306,16 @@ class Searcher:
     def defines(self, stem: str) -> np.ndarray:
         """1.0 for every chunk that defines the thing `stem` names, else 0.0 (the definitions
         are read once per index)."""
-        defined = self.__dict__.get("_defined")
-        if defined is None:
-            defined = self.__dict__["_defined"] = [defined_terms(c.text) for c in self._chunks]
-        return np.asarray([stem in d for d in defined], dtype=np.float32)
+        defined: dict[str, list[int]] | None = self.__dict__.get("_defined")
+        if defined is None:  # stem -> the chunks that define it
+            defined = {}
+            for i, chunk in enumerate(self._chunks):
+                for term in defined_terms(chunk.text):
+                    defined.setdefault(term, []).append(i)
+            self.__dict__["_defined"] = defined
+        flags = np.zeros(len(self._chunks), dtype=np.float32)
+        flags[defined.get(stem, [])] = 1.0
+        return flags
 
     def shapes(self, kind: str) -> np.ndarray:
         """1.0 for every chunk that holds something of the kind asked for, else 0.0 (cached)."""
