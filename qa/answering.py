@@ -97,6 +97,8 @@ class Answer:
     confidence: float | None = None  # the refusal model's probability that the article answers
     features: dict[str, float] = field(default_factory=dict, repr=False)  # what the refusal model read
     marked: bool = field(default=True, repr=False)  # mark the evidence sentences in each quote
+    # the words searched with: a follow-up's own, after those of the turn it leans on
+    query: str = field(default="", repr=False)
 
     def render(self, after: Callable[[Hit], str] | None = None) -> str:
         """The reply as Markdown; `after` adds something under each quote (the chat's source view)."""
@@ -297,13 +299,15 @@ class _Context:
     shown: frozenset[int] = frozenset()
     turns: int = 0
     last: int | None = None  # the passage the last answer quoted first
+    asked: str | None = None  # what the last turn asked, as it was searched
 
-    def after(self, previous: Answer | None) -> _Context:
+    def after(self, previous: Answer | None, turn: str) -> _Context:
         if previous is None:
-            return replace(self, turns=self.turns + 1, last=None)
+            return replace(self, turns=self.turns + 1, last=None, asked=turn)
         speakers = (*self.speakers, previous.speaker) if previous.speaker else self.speakers
         first = previous.hits[0].chunk_id if previous.hits and not previous.abstained else None
-        return _Context(speakers, self.shown | {h.chunk_id for h in previous.hits}, self.turns + 1, first)
+        asked = previous.query or previous.question
+        return _Context(speakers, self.shown | {h.chunk_id for h in previous.hits}, self.turns + 1, first, asked)
 
 
 def _replay(retriever: Searcher, history: list[str], k: int, scope: list[int] | None = None) -> _Context:
@@ -320,7 +324,7 @@ def _replay(retriever: Searcher, history: list[str], k: int, scope: list[int] | 
                 )
             except ValueError:
                 previous = None
-            cached = context.after(previous)
+            cached = context.after(previous, turn)
             if len(memo) >= _MEMO_SIZE:
                 memo.clear()
             memo[key] = cached
@@ -338,12 +342,60 @@ def _own_subject(question: str, named: list[Speaker]) -> bool:
     return any(t[:1].isupper() for t in tokens[1:first])
 
 
+_ELLIPTIC = re.compile(r"^\s*(?:and|but|what about|how about|what of)\b", re.IGNORECASE)
+
+
+def _leans_on(question: str, named: list[Speaker]) -> bool:
+    """Does the question lean on the turn before it: "And the opposition?", "How often?",
+    "Who counted them?", "Where does that figure come from?", "Who said so?" A question that
+    names its own subject stands alone ("When did Acme start its plan?")."""
+    if _ELLIPTIC.match(question):
+        return True
+    if _own_subject(question, named):
+        return False
+    tokens = [t.lower() for t in re.findall(r"[\w'\u2019-]+", question)]
+    for i, token in enumerate(tokens):
+        if token in PRONOUNS or token in ("this", "these", "those"):
+            return True
+        # "that" points back at the start, the end or after a small word ("is that", "did that
+        # program"); after a noun or a verb it starts a clause ("the firm that", "said that")
+        if token == "that" and (i in (0, len(tokens) - 1) or tokens[i - 1] in STOPWORDS):
+            return True
+    if tokens and tokens[-1] == "so":  # "Who said so?"
+        return True
+    return len(topic_words(question, set())) <= 1
+
+
+_POSSESSIVES = frozenset({"his", "its", "their", "hers", "theirs"})
+
+
+def _naming(question: str, name: str, wanted: str | None) -> str:
+    """The question with the pronouns that stand for one speaker (`wanted`: "he", "she", "it",
+    "they") replaced by their name: "What is her job?" -> "What is Ann Lee's job?", "Did she
+    vote?" -> "Did Ann Lee vote?"."""
+    tokens = re.split(r"(\W+)", question)
+    out = []
+    for i, token in enumerate(tokens):
+        low = token.lower()
+        if wanted is None or PRONOUNS.get(low) != wanted or low.endswith("self"):
+            out.append(token)
+            continue
+        after = next((t for t in tokens[i + 1 :] if t.strip() and re.match(r"\w", t)), "")
+        possessive = low in _POSSESSIVES or (low == "her" and after != "" and after.lower() not in STOPWORDS)
+        out.append(f"{name}'s" if possessive else name)
+    return "".join(out)
+
+
 def _carried(question: str, named: list[Speaker], context: _Context, retriever: Searcher) -> tuple[list[Speaker], bool]:
     """The speaker a follow-up is about, from the conversation; and whether a pronoun was left unresolved."""
     if _own_subject(question, named):
         return [], False
     wanted = pronoun(question)
-    follow = wanted is not None or (_ELSE.search(question) and not set(terms(question)) - QUESTION_WORDS)
+    follow = (
+        wanted is not None
+        or bool(_ELLIPTIC.match(question))
+        or bool(_ELSE.search(question) and not set(terms(question)) - QUESTION_WORDS)
+    )
     if not follow:
         return [], False
     index = retriever.speaker_index
@@ -435,6 +487,7 @@ def _answer(
             return _abstain(text, f"the article quotes no {subject.removeprefix('the ')}", None)
 
     carried, unresolved = ([], False) if speaker else _carried(text, named, context, retriever)
+    leans = context.asked is not None and not speaker and _leans_on(text, named)
     if unresolved:
         return _abstain(text, f"no one quoted in the article fits '{pronoun(text)}'", None)
     focus = named or carried
@@ -447,10 +500,10 @@ def _answer(
     if subject and named:
         used_by_speaker |= set(terms(subject))  # "the institute boss": every word of it described who
     topic = topic_words(text, used_by_speaker)
-    # the explicit filter, a follow-up about a speaker, or "what did X say (about Y)" confine the
-    # search to that speaker; a speaker named in any other way only leads it
-    asks_speaker = bool(named) and says(text) is not None
-    confine = speaker is not None or bool(carried) or (bool(focus) and not topic) or asks_speaker
+    # the explicit filter, or "what did X (or he) say (about Y)", "what else did he say" confine
+    # the search to that speaker; a speaker named or referred to in any other way only leads it
+    asks_speaker = bool(focus) and says(text) is not None
+    confine = speaker is not None or (bool(focus) and not topic) or asks_speaker
     confined = [i for s in focus for i in retriever.speaker_chunks(s.name)] if confine and focus else None
     restrict = within(confined, scope)
     wants_more = bool(_ELSE.search(text)) and context.turns > 0
@@ -462,6 +515,15 @@ def _answer(
 
     # confined to a speaker, the words that named them tell the passages nothing: search without them
     query = _without(text, used_by_speaker) if confined is not None and used_by_speaker and topic else text
+    if leans and confined is None:
+        if len(carried) == 1:
+            # the speaker the pronoun stands for fills the gap: "Where does she teach?" after a
+            # question about Lena Park asks "Where does Lena Park teach?"
+            query = _naming(query, carried[0].name, pronoun(text))
+        elif not carried:
+            # otherwise it is searched after the turn it leans on: "How often?" after "What
+            # will the province send?"
+            query = f"{context.asked} {query}"
     surface, chunk_terms = _vocabulary(retriever)
     pool = restrict if restrict is not None else list(chunk_terms)
     boost = [s.name for s in focus] if focus and confined is None else []
@@ -472,7 +534,9 @@ def _answer(
         pool = [i for i in pool if retriever.chunks[i].doc == lead]
         surface = _article_words(retriever, lead)
     covered = set().union(*(chunk_terms[i] for i in pool)) if pool else set()
-    everything = topic_words(text, set())  # for coverage: the words that found a speaker count too
+    # for coverage, the words that found a speaker count too; a follow-up's are those it was
+    # searched with ("Where does Lena Park teach?")
+    everything = topic_words(query if leans else text, set())
     unmatched = [w for w, stem in everything.items() if stem not in covered]
     vectors = retriever.encode_many([query, *unmatched])
     limited = restrict is not None or lead is not None
@@ -551,6 +615,7 @@ def _answer(
         confidence=confidence,
         features=values,
         marked=bool(topic),
+        query=query,
     )
 
 
