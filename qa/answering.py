@@ -438,7 +438,9 @@ def _speaker_list(question: str, named: bool) -> bool:
 _LISTING = frozenset({"list", "name"})  # "List the speakers", "Name the people quoted"
 _ARTICLE_NOUNS = frozenset(terms("article story piece news text"))
 _ARTICLE = _ARTICLE_NOUNS | frozenset(terms("report reporter journalist"))  # the article and who wrote it
-_ABOUT = frozenset(terms("article story text piece report news main point gist topic subject summary summarize"))
+_ABOUT = frozenset(
+    terms("article story text piece report news main point gist topic subject summary summarize summarise recap synopsis")
+)
 _BRIEF = frozenset(terms("one line sentence brief briefly short few words quick overview nutshell"))
 _COVERING = frozenset(terms("about cover covers covered covering report reported reporting on from"))
 _COVERAGE = re.compile(r"\breport(?:s|ed|ing)?\s+(?:on|from)\b|\bcover(?:s|ed|ing)?\b", re.IGNORECASE)

@@ -71,6 +71,8 @@ def test_questions_for_the_speaker_list(question, lists):
     [
         ("What is the article about?", True),
         ("Summarize the article in one line.", True),
+        ("Summarise the story in a sentence.", True),
+        ("Can you recap the piece?", True),
         ("Give me the gist of this report.", True),
         ("What event is being reported on?", True),
         ("Which summit is the story about?", True),
