@@ -728,10 +728,12 @@ def _list_speakers(retriever: Searcher, text: str, docs: set[str] | None = None)
 
 
 def _openings(retriever: Searcher, docs: set[str] | None) -> dict[str, list[int]]:
-    """Each article's first paragraph, as its chunk ids, in index order (`docs`: None for all)."""
+    """Each article's first paragraph of the story (after any headline), as its chunk ids, in
+    index order (`docs`: None for all)."""
     firsts: dict[str, list[int]] = {}
+    furniture = retriever.furniture()
     for c in retriever.chunks:
-        if docs is not None and c.doc not in docs:
+        if (docs is not None and c.doc not in docs) or (c.doc not in firsts and furniture[c.id]):
             continue
         first = firsts.setdefault(c.doc, [c.id])
         if c.id != first[0] and retriever.chunks[first[0]].paragraph == c.paragraph:

@@ -161,6 +161,20 @@ def _headline(text: str) -> str:
     return first if 0 < len(first.split()) <= 20 and not first.endswith((".", "!", "?", '"', "\u201d", ":")) else ""
 
 
+_CAPTION = re.compile(
+    r"^(?:photo(?:graph)?(?:\s+caption)?|caption|image|picture|video|watch|listen|graphic|chart|map|file photo)"
+    r"\s*[:|\u2013\u2014-]",
+    re.IGNORECASE,
+)
+
+
+def is_furniture(paragraph: str) -> bool:
+    """A headline or subheading, a photo caption, a video link: the page around the story,
+    not a statement in it."""
+    text = paragraph.strip()
+    return bool(_CAPTION.match(text) or _headline(text))
+
+
 def _first_heading(source: str, kind: str) -> str:
     if kind == "markdown":
         found = re.search(r"^[ \t]{0,3}#[ \t]+(.+?)[ \t]*#*[ \t]*$", source, flags=re.MULTILINE)

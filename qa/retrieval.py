@@ -24,7 +24,7 @@ from qa.errors import IndexStaleError, IndexWriteError, QAError, SourceError
 from qa.lexical import defined_terms
 from qa.lexicon import MONTHS, WEEKDAYS
 from qa.question import SpeakerIndex, answer_type, clean_question, speaker_words, speakers_named, topic_words
-from qa.reading import load_article
+from qa.reading import is_furniture, load_article
 
 log = logging.getLogger(__name__)
 
@@ -295,7 +295,8 @@ class Searcher:
             wanted = set(boost)
             weight = r.speaker_boost if boost_weight is None else boost_weight
             fused += weight * np.asarray([self._chunks[c].speaker in wanted for c in candidates.tolist()])
-        order = np.lexsort((candidates, -mixed, -fused))[:limit]
+        # headlines, captions and video links come after every passage of the story itself
+        order = np.lexsort((candidates, -mixed, -fused, self.furniture()[candidates]))[:limit]
         hits = []
         for i in order.tolist():
             chunk = self._chunks[int(candidates[i])]
@@ -315,6 +316,14 @@ class Searcher:
             self.__dict__["_defined"] = defined
         flags = np.zeros(len(self._chunks), dtype=np.float32)
         flags[defined.get(stem, [])] = 1.0
+        return flags
+
+    def furniture(self) -> np.ndarray:
+        """1 for every chunk that is a headline, a caption or a video link, else 0 (cached)."""
+        flags: np.ndarray | None = self.__dict__.get("_furniture")
+        if flags is None:
+            flags = np.asarray([is_furniture(c.text) for c in self._chunks], dtype=np.int8)
+            self.__dict__["_furniture"] = flags
         return flags
 
     def shapes(self, kind: str) -> np.ndarray:

@@ -11,6 +11,7 @@ import pytest
 from qa import Retriever, store
 from qa.answering import FEATURES, refusal_model
 from qa.evaluation import evaluate, read_questions
+from qa.reading import is_furniture
 from qa.retrieval import Ranking
 
 from .conftest import ROOT
@@ -269,11 +270,47 @@ def test_the_date_of_an_event_needs_a_date_in_the_answer(river: Retriever):
     assert not lead.abstained and "Tuesday" in lead.hits[0].text
 
 
-def test_a_headline_without_a_date_first_does_not_refuse_a_when_question(real_embedder, tmp_path):
+@pytest.fixture(scope="module")
+def two_news(real_embedder, tmp_path_factory) -> Retriever:
+    news = ROOT / "tests" / "news"
+    folder = tmp_path_factory.mktemp("news") / "index"
+    store.build([news / "port-strike.txt", news / "wildfire.txt"], folder, embedder=real_embedder)
+    return Retriever.load(folder, embedder=real_embedder)
+
+
+def test_a_headline_without_a_date_first_does_not_refuse_a_when_question(two_news: Retriever):
     """A headline or a photo caption may match a when-question best and hold no date, while
     the passage after it does: the question is answered, not refused."""
-    news = ROOT / "tests" / "news"
-    store.build([news / "port-strike.txt", news / "wildfire.txt"], tmp_path / "index", embedder=real_embedder)
-    both = Retriever.load(tmp_path / "index", embedder=real_embedder)
     for question in ("When did the dockworkers walk off the job?", "When did the wildfire jump Highway 5?"):
-        assert not both.answer(question).abstained, question
+        assert not two_news.answer(question).abstained, question
+
+
+def test_headlines_and_captions_come_after_the_story(two_news: Retriever):
+    """A headline sums the story up and so sits close to many questions, but the answer is in
+    the story: headlines, captions and video links rank after every passage of it, and the
+    story's opening is its first paragraph after the headline."""
+    for question in (
+        "How many dockworkers walked off the job?",
+        "Dockworkers walk out as contract talks collapse",
+        "Drone footage of the fire crossing Highway 5",
+    ):
+        hits = two_news.search(question, k=3)
+        assert hits and not any(is_furniture(h.text) for h in hits), question
+    opening = two_news.answer("What is the story about?", doc="port-strike")
+    assert opening.hits[0].paragraph == 2 and "HALIFAX" in opening.hits[0].text
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "furniture"),
+    [
+        ("Judge halts gravel mine near salmon river", True),
+        ("Photo caption: Evacuees line up for cots on Saturday.", True),
+        ("Watch: Drone footage shows the fire crossing Highway 5", True),
+        ("VIDEO - The mayor speaks to reporters", True),
+        ("The fire started in the arena's kitchen a little after midnight on Sunday.", False),
+        ('"We will put the coffee on," Fournier said.', False),
+        ("Watchdogs said the plan was flawed.", False),
+    ],
+)
+def test_what_counts_as_page_furniture(paragraph: str, furniture: bool):
+    assert is_furniture(paragraph) is furniture
