@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from qa.lexicon import IRREGULAR
+
 log = logging.getLogger(__name__)
 
 STOPWORDS = frozenset(
@@ -44,13 +46,14 @@ def terms(text: str) -> list[str]:
     """Stemmed content terms: what BM25 indexes and what answer checks compare.
 
     A hyphenated word counts whole and by its parts ("all-in-AI" also gives "ai",
-    "Beijing-based" also "based"), so either spelling finds it."""
+    "Beijing-based" also "based"), so either spelling finds it; an irregular past or plural
+    counts as its base form ("broke" as "break")."""
     content = []
     for w in words(text):
         if w not in STOPWORDS:
-            content.append(w)
+            content.append(IRREGULAR.get(w, w))
         if "-" in w:
-            content += [part for part in w.split("-") if part and part not in STOPWORDS]
+            content += [IRREGULAR.get(part, part) for part in w.split("-") if part and part not in STOPWORDS]
     return list(_stemmer().stemWords(content)) if content else []
 
 

@@ -131,3 +131,30 @@ PEOPLE_NOUNS = frozenset(
 
 MONTHS = "January February March April May June July August September October November December".split()
 WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+
+# English irregular past forms and plurals, each with the base form the stemmer cannot reach
+# ("broke down" against "break down", "grew" against "grow"). Forms that are as often another
+# word are left out: found, left, bound, ground, wound, lay, bore, shot, bit, fed; and "said",
+# which would tie every "say" of a question to every quote of a news story.
+_IRREGULAR = """
+arise arose arisen | awake awoke awoken | beat beaten | become became | begin began begun | bend bent
+bleed bled | blow blew blown | break broke broken | breed bred | bring brought | build built
+buy bought | catch caught | choose chose chosen | cling clung | come came | creep crept | deal dealt
+dig dug | draw drew drawn | drink drank drunk | drive drove driven | eat ate eaten | fall fell fallen
+feel felt | fight fought | flee fled | fly flew flown | forbid forbade forbidden | forget forgot forgotten
+forgive forgave forgiven | freeze froze frozen | get got gotten | give gave given | go went gone
+grow grew grown | hang hung | hear heard | hide hid hidden | hold held | keep kept | kneel knelt
+know knew known | lead led | lend lent | light lit | lose lost | make made | mean meant | meet met
+overcome overcame | overtake overtook overtaken | pay paid | ride rode ridden | ring rang rung
+rise rose risen | run ran | see saw seen | seek sought | sell sold | send sent
+shake shook shaken | shine shone | shrink shrank shrunk | sing sang sung | sink sank sunk | sit sat
+sleep slept | slide slid | speak spoke spoken | spend spent | spin spun | stand stood | steal stole stolen
+stick stuck | strike struck stricken | swear swore sworn | sweep swept | swim swam swum | swing swung
+take took taken | teach taught | tear tore torn | tell told | think thought | throw threw thrown
+understand understood | undertake undertook undertaken | wake woke woken | wear wore worn | weep wept
+win won | withdraw withdrew withdrawn | write wrote written | child children | man men | woman women
+foot feet | tooth teeth | mouse mice
+"""
+IRREGULAR = {
+    form: forms.split()[0] for forms in _IRREGULAR.replace("\n", "|").split("|") for form in forms.split()[1:]
+}
