@@ -70,6 +70,7 @@ _CLOCK = re.compile(
 _DATED_DEPTH = 3  # the closest passages a dated question's answer must find a date among
 _ELSE = re.compile(r"\b(?:else|more|other|another|besides|apart from|as well|also)\b", re.IGNORECASE)
 _WHO_IS = re.compile(r"^\s*(?:who|what)\s+(?:is|was|are|were)\b", re.IGNORECASE)
+_WHAT_WHO = re.compile(r"^\s*(?:what|which|where|who|whom)\b", re.IGNORECASE)
 _WHO_SAID = re.compile(r"^\s*who\b(?!\s+(?:is|was|are|were)\b)", re.IGNORECASE)
 _DENSE_MARGIN = 0.06  # further quotes must be about as close to the question as the first ...
 _LEXICAL_SHARE = 0.4  # ... and share a fair part of its matching words
@@ -353,17 +354,27 @@ def _leans_on(question: str, named: list[Speaker]) -> bool:
         return True
     if _own_subject(question, named):
         return False
-    tokens = [t.lower() for t in re.findall(r"[\w'\u2019-]+", question)]
+    if _points_back(question) or any(t in PRONOUNS for t in _tokens(question)):
+        return True
+    return len(topic_words(question, set())) <= 1
+
+
+def _tokens(question: str) -> list[str]:
+    return [t.lower() for t in re.findall(r"[\w'\u2019-]+", question)]
+
+
+def _points_back(question: str) -> bool:
+    """Does the question point at what was said before: "Where does that figure come from?",
+    "Who said so?", "Is this new?" """
+    tokens = _tokens(question)
     for i, token in enumerate(tokens):
-        if token in PRONOUNS or token in ("this", "these", "those"):
+        if token in ("this", "these", "those"):
             return True
         # "that" points back at the start, the end or after a small word ("is that", "did that
         # program"); after a noun or a verb it starts a clause ("the firm that", "said that")
         if token == "that" and (i in (0, len(tokens) - 1) or tokens[i - 1] in STOPWORDS):
             return True
-    if tokens and tokens[-1] == "so":  # "Who said so?"
-        return True
-    return len(topic_words(question, set())) <= 1
+    return bool(tokens) and tokens[-1] == "so"  # "Who said so?"
 
 
 _POSSESSIVES = frozenset({"his", "its", "their", "hers", "theirs"})
@@ -520,8 +531,11 @@ def _answer(
     if leans and confined is None:
         if len(carried) == 1:
             # the speaker the pronoun stands for fills the gap: "Where does she teach?" after a
-            # question about Lena Park asks "Where does Lena Park teach?"
+            # question about Lena Park asks "Where does Lena Park teach?"; "that" still points
+            # at what the last turn asked ("What share of its workforce is that?")
             query = _naming(query, carried[0].name, pronoun(text))
+            if _points_back(text):
+                query = f"{context.asked} {query}"
         elif not carried:
             # otherwise it is searched after the turn it leans on: "How often?" after "What
             # will the province send?"
@@ -557,7 +571,6 @@ def _answer(
         )
         if h.chunk_id not in exclude
     ]
-    focus_name = focus[0].name if len(focus) == 1 else None
     repeat = ""
     if not ranked and exclude and confined:
         # nothing new from this speaker: say so, and show again what there is
@@ -567,6 +580,13 @@ def _answer(
     if not ranked:
         return _abstain(text, "no passage of the article matches", focus_name)
 
+    focus_name = focus[0].name if len(focus) == 1 else None
+    if focus_name and topic and set(topic.values()) <= _ROLE_WORDS and focus[0].role and _WHAT_WHO.match(text):
+        # "What is her job?", "Where does he work?", "Which university is she from?": the
+        # passage that introduces them by name and role
+        intro = _introduction(retriever, focus_name, restrict if speaker else scope)
+        if intro is not None:
+            return replace(_passages(text, "", [intro]), speaker=focus_name, query=query)
     foreign = foreign_names(text, surface)
     if foreign:
         # a person, place or firm the article never names: whatever passage comes close is about
@@ -707,6 +727,24 @@ def _why(missing: list[str], text: str, surface: set[str]) -> str:
     return "no passage of the article answers it closely enough"
 
 
+# what a question about who someone is asks for, once their name is set aside: "What is her
+# job?", "Where does he work?", "Which university is she from?", "What company does he run?"
+_ROLE_WORDS = frozenset(
+    terms(
+        "work job role position title post occupation profession career employer employ company firm "
+        "organisation organization institution university college agency name teach head lead run chair found"
+    )
+)
+
+
+def _introduction(retriever: Searcher, name: str, scope: list[int] | None) -> Hit | None:
+    """The first passage of a speaker that names them: where the article says who they are."""
+    ids = within(retriever.speaker_chunks(name), scope) or []
+    chunks = sorted((retriever.chunks[i] for i in ids), key=lambda c: (c.doc, c.start))
+    named = next((c for c in chunks if name in c.text), None)
+    return retriever.hit(named.id) if named is not None else None
+
+
 def _list_speakers(retriever: Searcher, text: str, docs: set[str] | None = None) -> Answer:
     """Everyone the article quotes, each with the passage that introduces them, in article order."""
     intros: list[Hit] = []
@@ -753,7 +791,7 @@ def _passages(text: str, preface: str, hits: list[Hit]) -> Answer:
         question=text,
         hits=tuple(hits),
         abstained=False,
-        markdown="\n\n".join([preface, render(hits, marked=False)]),
+        markdown="\n\n".join(filter(None, [preface, render(hits, marked=False)])),
         preface=preface,
         ranked=tuple(hits),
         marked=False,

@@ -314,3 +314,29 @@ def test_headlines_and_captions_come_after_the_story(two_news: Retriever):
 )
 def test_what_counts_as_page_furniture(paragraph: str, furniture: bool):
     assert is_furniture(paragraph) is furniture
+
+
+@pytest.mark.parametrize(
+    ("history", "question", "paragraph", "words"),
+    [
+        # a pronoun stands for the speaker of the last answer; their passages lead, not confine
+        ("What did the union president say?", "How long is he prepared to stay out?", 8, "weeks"),
+        # who someone is: the passage that introduces them by name and role
+        ("What did the economist Lena Park say?", "Where does she teach?", 19, "Dalhousie"),
+        # too few words of its own: searched after the turn it leans on
+        ("How many residents were ordered out?", "From which places?", 2, "Pine Ridge"),
+        ("What did the employers' association offer?", "And how big was the wage increase?", 9, "14 per cent"),
+        # a question with its own subject is answered on its own terms
+        ("What did the union president say?", "How many fires are burning in the province?", 19, "140"),
+    ],
+)
+def test_follow_ups_fill_gaps_from_the_turn_before(two_news: Retriever, history, question, paragraph, words):
+    answer = two_news.answer(question, history=[history])
+    assert not answer.abstained, answer.reason
+    assert answer.hits[0].paragraph == paragraph and words in answer.hits[0].text
+
+
+def test_a_pronoun_no_earlier_speaker_fits_is_not_guessed(two_news: Retriever):
+    """ "What did she say?" after an answer about a man: nobody in the chat fits "she"."""
+    answer = two_news.answer("What did she say about it?", history=["What did the union president say?"])
+    assert answer.abstained and "she" in answer.reason

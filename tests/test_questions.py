@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answering import _about_article, _speaker_list, quote_block
+from qa.answering import _about_article, _leans_on, _naming, _speaker_list, quote_block
 from qa.question import asked_subject, focus_heads
 
 
@@ -160,3 +160,27 @@ def test_what_a_passage_defines():
     assert defined_terms("Plants rely on a process known as photosynthesis.") == {"photosynthesi"}
     assert defined_terms("Greenway, which runs two plants, said it would pay.") == {"greenway"}
     assert defined_terms("The mayor said the plan was late.") == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("question", "leans"),
+    [
+        ("How often?", True),
+        ("And the opposition?", True),
+        ("Who counted them?", True),
+        ("Where does that figure come from?", True),
+        ("Who said so?", True),
+        ("Is the company still hiring engineers?", False),
+        ("When did Acme start its plan?", False),
+        ("Which firm that makes phones opened a plant?", False),
+        ("Did the report say that prices rose?", False),
+    ],
+)
+def test_which_questions_lean_on_the_turn_before(question, leans):
+    assert _leans_on(question, []) is leans
+
+
+def test_a_pronoun_gives_way_to_the_name_it_stands_for():
+    assert _naming("What is her job?", "Ann Lee", "she") == "What is Ann Lee's job?"
+    assert _naming("Did she vote for it?", "Ann Lee", "she") == "Did Ann Lee vote for it?"
+    assert _naming("Where does he work?", "Ann Lee", "she") == "Where does he work?"
