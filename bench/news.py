@@ -23,6 +23,7 @@ import argparse
 import json
 import sys
 import tempfile
+import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -129,3 +130,9 @@ def main(argv: list[str]) -> None:
         print(f"{'system':<20}" + "".join(f"{c:>21}" for c in columns))
         for system, row in figures.items():
             print(f"{system:<20}" + "".join(f"{row[c] if c in row else '':>21}" for c in columns))
+    if not args.questions:  # the committed question files: keep the run beside the others
+        from bench.__main__ import machine
+
+        out = ROOT / "bench" / "reports" / f"news-{time.strftime('%Y-%m-%d', time.gmtime())}.json"
+        out.write_text(json.dumps({"files": report, "machine": machine()}, indent=2) + "\n", encoding="utf-8")
+        print(f"\nwrote {out}")
