@@ -55,7 +55,9 @@ def retriever_for(article: str, root: Path, embedder: Any) -> Any:
         return Retriever.load(folder, embedder=embedder)
 
 
-def outcome(system: str, retriever: Any, peers: Any, embedder: Any, row: dict[str, Any]) -> tuple[bool, list[int], list[str | None]]:
+def outcome(
+    system: str, retriever: Any, peers: Any, embedder: Any, row: dict[str, Any]
+) -> tuple[bool, list[int], list[str | None]]:
     """(abstained, paragraphs best first, their speakers) of one system on one question."""
     history = row.get("history") or []
     if system.startswith("answer"):
@@ -85,7 +87,9 @@ def score(results: list[tuple[dict[str, Any], bool, list[int], list[str | None]]
         "decisions": round((hit1 + refused) / max(1, len(results)), 3),
     }
     if speakers:
-        figures["speaker"] = round(sum(bool(s) and not a and s[0] == r["speaker"] for r, a, s in named) / max(1, len(named)), 3)
+        figures["speaker"] = round(
+            sum(bool(s) and not a and s[0] == r["speaker"] for r, a, s in named) / max(1, len(named)), 3
+        )
     return figures
 
 
@@ -113,7 +117,9 @@ def run(files: list[Path], root: Path) -> dict[str, dict[str, dict[str, float]]]
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench news")
-    parser.add_argument("--questions", action="append", help="a question file (repeatable; default: both news files in eval/)")
+    parser.add_argument(
+        "--questions", action="append", help="a question file (repeatable; default: both news files in eval/)"
+    )
     parser.add_argument("--index-root", help="keep the per-article indexes here (default: a temporary folder)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
@@ -129,7 +135,7 @@ def main(argv: list[str]) -> None:
         print(f"\n{name}")
         print(f"{'system':<20}" + "".join(f"{c:>21}" for c in columns))
         for system, row in figures.items():
-            print(f"{system:<20}" + "".join(f"{row[c] if c in row else '':>21}" for c in columns))
+            print(f"{system:<20}" + "".join(f"{row.get(c, ''):>21}" for c in columns))
     if not args.questions:  # the committed question files: keep the run beside the others
         from bench.__main__ import machine
 

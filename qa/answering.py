@@ -303,8 +303,8 @@ class _Context:
     asked: str | None = None  # what the last turn asked, as it was searched
 
     def after(self, previous: Answer | None, turn: str) -> _Context:
-        if previous is None:
-            return replace(self, turns=self.turns + 1, last=None, asked=turn)
+        if previous is None:  # a turn that could not be read tells the next one nothing
+            return replace(self, turns=self.turns + 1, last=None, asked=None)
         speakers = (*self.speakers, previous.speaker) if previous.speaker else self.speakers
         first = previous.hits[0].chunk_id if previous.hits and not previous.abstained else None
         asked = previous.query or previous.question
@@ -450,7 +450,9 @@ _LISTING = frozenset({"list", "name"})  # "List the speakers", "Name the people 
 _ARTICLE_NOUNS = frozenset(terms("article story piece news text"))
 _ARTICLE = _ARTICLE_NOUNS | frozenset(terms("report reporter journalist"))  # the article and who wrote it
 _ABOUT = frozenset(
-    terms("article story text piece report news main point gist topic subject summary summarize summarise recap synopsis")
+    terms(
+        "article story text piece report news main point gist topic subject summary summarize summarise recap synopsis"
+    )
 )
 _BRIEF = frozenset(terms("one line sentence brief briefly short few words quick overview nutshell"))
 _COVERING = frozenset(terms("about cover covers covered covering report reported reporting on from"))
@@ -485,6 +487,17 @@ def _answer(
     docs = None if scope is None else {retriever.chunks[i].doc for i in scope}
     if docs is not None:
         named = [s for s in named if s.doc is None or s.doc in docs]
+    if (
+        not speaker
+        and context.last is not None
+        and _WHO_SAID.match(text)
+        and _points_back(text)
+        and len(topic_words(text, set())) <= 2
+    ):
+        # "Who said so?", "Who made that claim?": whoever the last answer quoted first
+        shown = [retriever.hit(context.last)]
+        markdown = render(shown, who_said=True, marked=False)
+        return replace(_passages(text, "", shown), who_said=True, speaker=shown[0].speaker, markdown=markdown)
     # "the reporter", "the report" may match a speaker's role word; they name the article here
     if not speaker and _speaker_list(text, bool(named) and bool(speakers_named(_without(text, _ARTICLE), index))):
         return _list_speakers(retriever, text, docs)
@@ -571,6 +584,7 @@ def _answer(
         )
         if h.chunk_id not in exclude
     ]
+    focus_name = focus[0].name if len(focus) == 1 else None
     repeat = ""
     if not ranked and exclude and confined:
         # nothing new from this speaker: say so, and show again what there is
@@ -580,7 +594,6 @@ def _answer(
     if not ranked:
         return _abstain(text, "no passage of the article matches", focus_name)
 
-    focus_name = focus[0].name if len(focus) == 1 else None
     if focus_name and topic and set(topic.values()) <= _ROLE_WORDS and focus[0].role and _WHAT_WHO.match(text):
         # "What is her job?", "Where does he work?", "Which university is she from?": the
         # passage that introduces them by name and role

@@ -155,6 +155,4 @@ understand understood | undertake undertook undertaken | wake woke woken | wear 
 win won | withdraw withdrew withdrawn | write wrote written | child children | man men | woman women
 foot feet | tooth teeth | mouse mice
 """
-IRREGULAR = {
-    form: forms.split()[0] for forms in _IRREGULAR.replace("\n", "|").split("|") for form in forms.split()[1:]
-}
+IRREGULAR = {form: forms.split()[0] for forms in _IRREGULAR.replace("\n", "|").split("|") for form in forms.split()[1:]}

@@ -340,3 +340,18 @@ def test_a_pronoun_no_earlier_speaker_fits_is_not_guessed(two_news: Retriever):
     """ "What did she say?" after an answer about a man: nobody in the chat fits "she"."""
     answer = two_news.answer("What did she say about it?", history=["What did the union president say?"])
     assert answer.abstained and "she" in answer.reason
+
+
+def test_who_said_so_names_whoever_the_last_answer_quoted(two_news: Retriever):
+    before = two_news.answer("Why did the talks break down?")
+    after = two_news.answer("Who said so?", history=["Why did the talks break down?"])
+    assert not before.abstained and after.who_said
+    assert [h.chunk_id for h in after.hits] == [before.hits[0].chunk_id]
+    assert after.speaker == before.hits[0].speaker
+
+
+def test_what_else_after_everything_a_speaker_said_shows_it_again(retriever: Retriever):
+    first = retriever.answer("What did Zhou Hongyi say?")
+    again = retriever.answer("What else did he say?", history=["What did Zhou Hongyi say?"])
+    assert not again.abstained and again.preface.startswith("**That is everything")
+    assert {h.chunk_id for h in again.hits} == {h.chunk_id for h in first.hits}
