@@ -597,9 +597,9 @@ def _answer(
     if focus_name and topic and set(topic.values()) <= _ROLE_WORDS and focus[0].role and _WHAT_WHO.match(text):
         # "What is her job?", "Where does he work?", "Which university is she from?": the
         # passage that introduces them by name and role
-        intro = _introduction(retriever, focus_name, restrict if speaker else scope)
-        if intro is not None:
-            return replace(_passages(text, "", [intro]), speaker=focus_name, query=query)
+        introduced = _introduction(retriever, focus_name, restrict if speaker else scope)
+        if introduced is not None:
+            return replace(_passages(text, "", [introduced]), speaker=focus_name, query=query)
     foreign = foreign_names(text, surface)
     if foreign:
         # a person, place or firm the article never names: whatever passage comes close is about
