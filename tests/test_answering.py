@@ -139,9 +139,11 @@ def test_confidence_is_reported(retriever: Retriever):
 # The figures the README states; a test fails below them.
 README_FIGURES = {
     "eval/questions.jsonl": {"hit@1": 0.952, "recall@3": 1.0, "mrr@10": 0.976, "attribution": 1.0, "decisions": 0.961},
+    "eval/natural-test-10.jsonl": {"hit@1": 0.95, "recall@3": 0.95, "attribution": 0.948, "decisions": 0.88},
+    "eval/natural-test-9.jsonl": {"hit@1": 0.926, "recall@3": 0.975, "attribution": 0.951, "decisions": 0.902},
     "eval/natural-test-8.jsonl": {"hit@1": 0.947, "recall@3": 0.973, "attribution": 0.947, "decisions": 0.937},
     "eval/natural-test-7.jsonl": {"hit@1": 0.921, "recall@3": 0.947, "attribution": 0.973, "decisions": 0.875},
-    "eval/natural-test-6.jsonl": {"hit@1": 0.947, "recall@3": 0.973, "attribution": 0.973, "decisions": 0.875},
+    "eval/natural-test-6.jsonl": {"hit@1": 0.973, "recall@3": 1.0, "attribution": 1.0, "decisions": 0.895},
     "eval/natural-test-5.jsonl": {"hit@1": 0.921, "recall@3": 0.973, "attribution": 0.945, "decisions": 0.875},
     "eval/natural-test-4.jsonl": {"hit@1": 0.937, "recall@3": 1.0, "attribution": 0.968, "decisions": 0.875},
     "eval/natural-test-3.jsonl": {"hit@1": 0.941, "recall@3": 1.0, "attribution": 0.941, "decisions": 0.928},
@@ -174,6 +176,19 @@ def test_readme_squad_figures_are_the_committed_run():
     assert now[0]["search_hit@1"] >= bm25["search_hit@1"] + 0.03
     assert now[1]["answer_hit@1"] >= bm25["answer_hit@1"]
     assert now[1]["false_refusals"] <= 0.05 and now[1]["cross_article_refused"] >= 0.95
+
+
+def test_readme_news_figures_are_the_committed_run():
+    """The news table's `answer()` rows are the committed run of `python -m bench news`."""
+    report = json.loads(sorted((ROOT / "bench" / "reports").glob("news-*.json"))[-1].read_text())["files"]
+    readme = (ROOT / "README.md").read_text()
+    for label, name in (("first", "news-questions.jsonl"), ("follow-up", "news-followups.jsonl")):
+        row = next(line for line in readme.splitlines() if line.startswith(f"| {label} | **now `answer()`**"))
+        cells = [float(c.strip("* ")) for c in row.split("|")[3:-1]]
+        now = report[name]["answer"]
+        keys = ("hit@1", "recall@3", "speaker", "false_refusals", "unanswerable_refused", "decisions")
+        assert cells == [now[k] for k in keys], (label, cells, now)
+        assert now["hit@1"] >= report[name]["bm25s"]["hit@1"]
 
 
 def test_readme_performance_figures_are_the_committed_run():
