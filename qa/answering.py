@@ -302,7 +302,7 @@ class _Context:
     last: int | None = None  # the passage the last answer quoted first
     asked: str | None = None  # what the last turn asked, as it was searched
 
-    def after(self, previous: Answer | None, turn: str) -> _Context:
+    def after(self, previous: Answer | None) -> _Context:
         if previous is None:  # a turn that could not be read tells the next one nothing
             return replace(self, turns=self.turns + 1, last=None, asked=None)
         speakers = (*self.speakers, previous.speaker) if previous.speaker else self.speakers
@@ -325,7 +325,7 @@ def _replay(retriever: Searcher, history: list[str], k: int, scope: list[int] | 
                 )
             except ValueError:
                 previous = None
-            cached = context.after(previous, turn)
+            cached = context.after(previous)
             if len(memo) >= _MEMO_SIZE:
                 memo.clear()
             memo[key] = cached

@@ -158,7 +158,8 @@ def markdown_text(source: str) -> str:
 def _headline(text: str) -> str:
     """A plain-text article's first line when it reads as a headline: short, no full stop."""
     first = text.split("\n", 1)[0].strip()
-    return first if 0 < len(first.split()) <= 20 and not first.endswith((".", "!", "?", '"', "\u201d", ":")) else ""
+    closing = (".", "!", "?", ":", ";", ",", ")", "]", '"', "'", "\u201d", "\u2019", "\u00bb")
+    return first if 0 < len(first.split()) <= 20 and not first.endswith(closing) else ""
 
 
 _CAPTION = re.compile(

@@ -325,6 +325,7 @@ def test_headlines_and_captions_come_after_the_story(two_news: Retriever):
         ("The fire started in the arena's kitchen a little after midnight on Sunday.", False),
         ('"We will put the coffee on," Fournier said.', False),
         ("Watchdogs said the plan was flawed.", False),
+        ("\u2018We will go,\u2019 she said. \u2018Now.\u2019", False),
     ],
 )
 def test_what_counts_as_page_furniture(paragraph: str, furniture: bool):
