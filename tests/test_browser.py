@@ -116,3 +116,23 @@ def test_the_evidence_sentence_is_marked_in_the_quote(page):
     assert "AI-driven solutions" in mark.inner_text()
     quote = page.locator("#chat [data-testid='bot'] blockquote").last.inner_text()
     assert len(mark.inner_text()) < len(quote)  # the answering sentence, not the whole quote
+
+
+def ask_anew(page, question: str, expect: str) -> None:
+    """Ask, and wait for one more `expect` in the chat than there was before (earlier tests in
+    the same chat may have shown it already)."""
+    times = "text => document.querySelector('#chat').innerText.split(text).length - 1"
+    before = page.evaluate(times, expect)
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    page.wait_for_function(f"([text, n]) => ({times})(text) > n", arg=[expect, before], timeout=60_000)
+
+
+def test_follow_ups_lean_on_the_turn_before(page):
+    """A pronoun stands for the speaker of the last answer; who someone is comes from the
+    passage that introduces them; "Who said so?" names whoever the last answer quoted."""
+    ask_anew(page, "What did Lei Jun say about the public good?", "serve the public good")
+    ask_anew(page, "What company does he run?", "fertile ground")
+    ask_anew(page, "Who said so?", "said it (paragraph 6)")
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "follow-ups.png"), full_page=True)
