@@ -41,20 +41,6 @@ def read(path: Path) -> dict[str, list[dict[str, Any]]]:
     return by_article
 
 
-def retriever_for(article: str, root: Path, embedder: Any) -> Any:
-    """The article's retriever, its index built once and rebuilt when stale."""
-    from qa import store
-    from qa.answering import Retriever
-    from qa.errors import QAError
-
-    folder = root / article
-    try:
-        return Retriever.load(folder, embedder=embedder)
-    except QAError:
-        store.build([ROOT / "tests" / "news" / f"{article}.txt"], folder, embedder=embedder)
-        return Retriever.load(folder, embedder=embedder)
-
-
 def outcome(
     system: str, retriever: Any, peers: Any, embedder: Any, row: dict[str, Any]
 ) -> tuple[bool, list[int], list[str | None]]:
@@ -94,7 +80,8 @@ def score(results: list[tuple[dict[str, Any], bool, list[int], list[str | None]]
 
 
 def run(files: list[Path], root: Path) -> dict[str, dict[str, dict[str, float]]]:
-    from bench.squad import Peers
+    from bench.squad import Peers, current_retriever
+    from qa import article as articles
     from qa.embedding import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder(None)
@@ -105,9 +92,10 @@ def run(files: list[Path], root: Path) -> dict[str, dict[str, dict[str, float]]]
         systems = ["answer", *(["answer, no history"] if follow else []), "search", "bm25s", "dense flat"]
         results: dict[str, list[Any]] = {s: [] for s in systems}
         for article, rows in sorted(by_article.items()):
-            retriever = retriever_for(article, root, embedder)
-            lines = (ROOT / "tests" / "news" / f"{article}.txt").read_text(encoding="utf-8").splitlines()
-            peers = Peers(lines, embedder)
+            source = ROOT / "tests" / "news" / f"{article}.txt"
+            retriever = current_retriever(source, root / article, embedder)
+            # the peers rank the article's paragraphs as the project numbers them
+            peers = Peers([p.text for p in articles.load(source).paragraphs], embedder)
             for row in rows:
                 for system in systems:
                     results[system].append((row, *outcome(system, retriever, peers, embedder, row)))

@@ -65,12 +65,15 @@ def article_file(name: str, paragraphs: list[str]) -> Path:
 
 def retriever(name: str, paragraphs: list[str], embedder: Any) -> Any:
     """The project's retriever over one article, built once and reused while it is current."""
+    return current_retriever(article_file(name, paragraphs), CACHE / "index" / name, embedder)
+
+
+def current_retriever(source: Path, folder: Path, embedder: Any) -> Any:
+    """The retriever of the index in `folder`, built from `source` when missing or stale."""
     from qa import store
     from qa.answering import Retriever
     from qa.errors import QAError
 
-    source = article_file(name, paragraphs)
-    folder = CACHE / "index" / name
     try:
         return Retriever.load(folder, embedder=embedder)
     except QAError:

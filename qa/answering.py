@@ -338,11 +338,12 @@ def _own_subject(question: str, named: list[Speaker]) -> bool:
     refers back to ("When did Acme start its plan?")?"""
     if named:
         return True
-    tokens = re.findall(r"[\w'\u2019-]+", question)
+    tokens = _WORD.findall(question)
     first = next((i for i, t in enumerate(tokens) if t.lower() in PRONOUNS), len(tokens))
     return any(t[:1].isupper() for t in tokens[1:first])
 
 
+_WORD = re.compile(r"[\w'\u2019-]+")
 _ELLIPTIC = re.compile(r"^\s*(?:and|but|what about|how about|what of)\b", re.IGNORECASE)
 
 
@@ -354,19 +355,15 @@ def _leans_on(question: str, named: list[Speaker]) -> bool:
         return True
     if _own_subject(question, named):
         return False
-    if _points_back(question) or any(t in PRONOUNS for t in _tokens(question)):
+    if _points_back(question) or pronoun(question) is not None:
         return True
     return len(topic_words(question, set())) <= 1
-
-
-def _tokens(question: str) -> list[str]:
-    return [t.lower() for t in re.findall(r"[\w'\u2019-]+", question)]
 
 
 def _points_back(question: str) -> bool:
     """Does the question point at what was said before: "Where does that figure come from?",
     "Who said so?", "Is this new?" """
-    tokens = _tokens(question)
+    tokens = [t.lower() for t in _WORD.findall(question)]
     for i, token in enumerate(tokens):
         if token in ("this", "these", "those"):
             return True
@@ -597,7 +594,8 @@ def _answer(
     if focus_name and topic and set(topic.values()) <= _ROLE_WORDS and focus[0].role and _WHAT_WHO.match(text):
         # "What is her job?", "Where does he work?", "Which university is she from?": the
         # passage that introduces them by name and role
-        introduced = _introduction(retriever, focus_name, restrict if speaker else scope)
+        ids = within(retriever.speaker_chunks(focus_name), restrict if speaker else scope) or []
+        introduced = _introduction(retriever, focus_name, ids)
         if introduced is not None:
             return replace(_passages(text, "", [introduced]), speaker=focus_name, query=query)
     foreign = foreign_names(text, surface)
@@ -750,11 +748,11 @@ _ROLE_WORDS = frozenset(
 )
 
 
-def _introduction(retriever: Searcher, name: str, scope: list[int] | None) -> Hit | None:
-    """The first passage of a speaker that names them: where the article says who they are."""
-    ids = within(retriever.speaker_chunks(name), scope) or []
+def _introduction(retriever: Searcher, name: str, ids: Sequence[int]) -> Hit | None:
+    """Of a speaker's passages (`ids`), the first that names them, where the article says who
+    they are; the first of all when none does; None when there are none."""
     chunks = sorted((retriever.chunks[i] for i in ids), key=lambda c: (c.doc, c.start))
-    named = next((c for c in chunks if name in c.text), None)
+    named = next((c for c in chunks if name in c.text), chunks[0] if chunks else None)
     return retriever.hit(named.id) if named is not None else None
 
 
@@ -765,11 +763,9 @@ def _list_speakers(retriever: Searcher, text: str, docs: set[str] | None = None)
         if docs is not None and s.doc is not None and s.doc not in docs:
             continue
         ids = [i for i in retriever.speaker_chunks(s.name) if docs is None or retriever.chunks[i].doc in docs]
-        if not ids:
-            continue
-        chunks = [retriever.chunks[i] for i in ids]
-        intro = next((c for c in chunks if s.name in c.text), chunks[0])
-        intros.append(retriever.hit(intro.id))
+        intro = _introduction(retriever, s.name, ids)
+        if intro is not None:
+            intros.append(intro)
     if not intros:
         return _abstain(text, "the article quotes no one; it is all narration", None)
     order = {doc: i for i, doc in enumerate(getattr(retriever, "titles", {}))}

@@ -155,11 +155,27 @@ def markdown_text(source: str) -> str:
     return "\n".join(" ".join(b.split()) for b in blocks if b.strip())
 
 
+_CLOSING = (
+    ".",
+    "!",
+    "?",
+    ":",
+    ";",
+    ",",
+    ")",
+    "]",
+    '"',
+    "'",
+    "\u201d",
+    "\u2019",
+    "\u00bb",
+)  # ends a sentence or a quote
+
+
 def _headline(text: str) -> str:
     """A plain-text article's first line when it reads as a headline: short, no full stop."""
     first = text.split("\n", 1)[0].strip()
-    closing = (".", "!", "?", ":", ";", ",", ")", "]", '"', "'", "\u201d", "\u2019", "\u00bb")
-    return first if 0 < len(first.split()) <= 20 and not first.endswith(closing) else ""
+    return first if 0 < len(first.split()) <= 20 and not first.endswith(_CLOSING) else ""
 
 
 _CAPTION = re.compile(
