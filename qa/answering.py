@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.attribution import Speaker
+from qa.attribution import Speaker, sentence_spans
 from qa.chunking import lexical_text
 from qa.lexical import STOPWORDS, terms, words
 from qa.lexicon import ANSWER_CATEGORIES, PEOPLE_NOUNS, QUOTED_NOUNS
@@ -34,6 +34,7 @@ from qa.question import (
     defined_subject,
     focus_heads,
     foreign_names,
+    parse,
     pronoun,
     says,
     speaker_scores,
@@ -42,8 +43,9 @@ from qa.question import (
     things_asked,
     topic_words,
     unknown_names,
+    unknown_numbers,
 )
-from qa.retrieval import Hit, Searcher, within
+from qa.retrieval import ANSWER_SHAPES, Hit, Searcher, within
 
 _NEXT = re.compile(r"\b(?:next|after that|afterwards|then|went on)\b", re.IGNORECASE)
 _NEXT_WORDS = frozenset(terms("next after that afterwards then went on"))
@@ -68,6 +70,14 @@ _CLOCK = re.compile(
     re.IGNORECASE,
 )
 _DATED_DEPTH = 3  # the closest passages a dated question's answer must find a date among
+# a question after the date of something still to come: "When will the next one be held?"
+_FUTURE = re.compile(r"^\s*(?:when|(?:in |by )?(?:what|which) (?:year|date|day|month|week)) will\b", re.IGNORECASE)
+# what tells that a sentence's date is one still to come (or one set in advance)
+_AHEAD = re.compile(
+    r"\b(?:will|would|shall|scheduled|due|set to|expected|expects?|plans?|planned|planning|upcoming|later"
+    r"|until|from now|takes? effect|is to|are to|begins?|starts?|opens?)\b|'ll\b",
+    re.IGNORECASE,
+)
 _ELSE = re.compile(r"\b(?:else|more|other|another|besides|apart from|as well|also)\b", re.IGNORECASE)
 _WHO_IS = re.compile(r"^\s*(?:who|what)\s+(?:is|was|are|were)\b", re.IGNORECASE)
 _WHAT_WHO = re.compile(r"^\s*(?:what|which|where|who|whom)\b", re.IGNORECASE)
@@ -598,11 +608,13 @@ def _answer(
         introduced = _introduction(retriever, focus_name, ids)
         if introduced is not None:
             return replace(_passages(text, "", [introduced]), speaker=focus_name, query=query)
-    foreign = foreign_names(text, surface)
+    # a figure or a code the article never writes: what comes close holds another figure
+    # ("What did she say about 5G?", "How many homes burned in 2019?")
+    foreign = foreign_names(text, surface) + unknown_numbers(text, surface)
     if foreign:
         # a person, place or firm the article never names: whatever passage comes close is about
         # someone else ("How many models does Peru have?" beside another country's figures)
-        return _abstain(text, f"the article never mentions {' '.join(foreign)}", focus_name)
+        return _abstain(text, f"the article never mentions {', '.join(foreign)}", focus_name)
     confidence: float | None = None
     values: dict[str, float] = {}
     if topic or not focus:
@@ -675,8 +687,25 @@ def _undated(retriever: Searcher, text: str, closest: Sequence[Hit]) -> bool:
     apply?", asks for a condition as often.)"""
     if not _DATED.match(text):
         return False
+    if _FUTURE.match(text):
+        return not any(_ahead(text, h.text) for h in closest)
     shaped = retriever.shapes("when")
     return not any(shaped[h.chunk_id] or _CLOCK.search(h.text) for h in closest)
+
+
+def _ahead(question: str, text: str) -> bool:
+    """Whether a passage gives a date still to come for a "when will" question: one of its
+    sentences holds a date or a time and either looks ahead ("will", "is scheduled for") or
+    uses the question's own verb ("When will the clinic close?": "... closes on the 31st").
+    A report of this year's event, its date beside past or present verbs only, does not."""
+    verbs = {stem for token in parse(question) if token.pos_ == "VERB" for stem in terms(token.text)}
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        if (ANSWER_SHAPES["when"].search(sentence) or _CLOCK.search(sentence)) and (
+            _AHEAD.search(sentence) or verbs & set(terms(sentence))
+        ):
+            return True
+    return False
 
 
 def _event_lead(
@@ -701,7 +730,9 @@ def _event_lead(
     if len(fitting) != 1:
         return None  # no lead, or several articles' leads: not a question about one event
     best = retriever.rank(text, restrict=fitting[0], limit=1, kind=kind)
-    return best[0] if best else None
+    if not best or (_FUTURE.match(text) and not _ahead(text, best[0].text)):
+        return None  # "When will the next one be held?": the lead dates this one
+    return best[0]
 
 
 def _following(retriever: Searcher, anchor: int, focus: Sequence[Speaker]) -> Hit | None:

@@ -382,6 +382,16 @@ class Vocabulary(set[str]):
         # deletion of it in plain) or one changed (a deletion of each in common)
         return folded in deleted or any(d in plain or d in deleted for d in _deletions(folded))
 
+    def numbers(self) -> frozenset[str]:
+        """The figures the article writes, commas left out ("1,328" as "1328"; "2003-04" gives
+        "2003" and "04"; "1990s" gives "1990")."""
+        found = self.__dict__.get("_numbers")
+        if found is None:
+            found = self.__dict__["_numbers"] = frozenset(
+                n for w in self if any(ch.isdigit() for ch in w) for n in _figures(w)
+            )
+        return found
+
     def _begins(self, word: str) -> bool:
         """Is the word the start of an article word ("fed": "federal"), or an article word of
         five letters or more the start of it ("americans": "america")?"""
@@ -400,6 +410,49 @@ class Vocabulary(set[str]):
             deleted = frozenset(d for w in plain if len(w) >= _SLIP_MIN for d in _deletions(w))
             index = self.__dict__["_slips"] = (plain, deleted)
         return index
+
+
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")
+_MEASURE = re.compile(r"(\d[\d.,]*)[a-z.]+")  # "2.5bn", "1990s", "3000bc", "10km"
+
+
+def _figures(word: str) -> list[str]:
+    return [f.replace(",", "") for f in _FIGURE.findall(word)]
+
+
+def _counts(figure: str) -> bool:
+    """A figure from 10 up or with decimals: one to nine are as often spelled out."""
+    return "." in figure or int(figure) >= 10
+
+
+def unknown_numbers(question: str, vocabulary: Vocabulary) -> list[str]:
+    """The figures and codes in a question that the article never writes: "What happened in
+    1995?", "What did she say about 5G?" of an article with neither. An ordinal never counts
+    ("5th": "fifth"), a measure by its figure ("2.5bn", "1990s"), a code ("5G", "COVID-19")
+    by its parts."""
+    known = vocabulary.numbers()
+    unknown: list[str] = []
+    for word in words(question):
+        if not any(ch.isdigit() for ch in word) or _ORDINAL.fullmatch(word):
+            continue
+        measure = _MEASURE.fullmatch(word)
+        if measure and _counts(measure.group(1).replace(",", "")):
+            figures = _figures(measure.group(1))
+        elif any(ch.isalpha() for ch in word):
+            if word not in vocabulary and not all(p in vocabulary for p in re.split(r"[-+/]", word) if p):
+                unknown.append(word)
+            continue
+        else:
+            figures = [f for f in _figures(word) if _counts(f)]
+        if any(f not in known for f in figures):
+            unknown.append(word)
+    return [_as_written(word, question) for word in unknown]
+
+
+def _as_written(word: str, question: str) -> str:
+    found = re.search(re.escape(word), unicodedata.normalize("NFKC", question), re.IGNORECASE)
+    return found.group(0) if found else word
 
 
 def _name_runs(question: str, known: Vocabulary) -> list[list[Any]]:

@@ -285,6 +285,29 @@ def test_the_date_of_an_event_needs_a_date_in_the_answer(river: Retriever):
     assert not lead.abstained and "Tuesday" in lead.hits[0].text
 
 
+def test_the_date_of_something_to_come_needs_a_date_ahead(retriever: Retriever, river: Retriever):
+    """ "When will the next one be held?" of a report on this year's event: the date beside it
+    dates this one, so nothing answers it; a date the article gives ahead is an answer."""
+    for question in ("When will the next World Internet Conference be held?", "When will the next summit take place?"):
+        refused = retriever.answer(question)
+        assert refused.abstained and "date" in refused.reason, question
+    bids = river.answer("When will construction bids open?")
+    assert not bids.abstained and "March" in bids.hits[0].text
+
+
+def test_a_figure_the_article_never_writes_is_refused(retriever: Retriever):
+    """A year, a figure or a code the article never writes: the closest passage holds other
+    figures, about something else."""
+    for question, figure in (
+        ("What did Wu Hequan say about 5G?", "5G"),
+        ("How many AI large models were created globally in 2019?", "2019"),
+    ):
+        answer = retriever.answer(question)
+        assert answer.abstained and figure in answer.reason, question
+    for question in ("How many AI large models were created globally?", "What happened in 1994?"):
+        assert not retriever.answer(question).abstained, question
+
+
 @pytest.fixture(scope="module")
 def two_news(real_embedder, tmp_path_factory) -> Retriever:
     news = ROOT / "tests" / "news"

@@ -125,6 +125,23 @@ def test_a_country_under_another_name_is_no_unknown_name():
     assert foreign_names("What happened in February?", article) == []
 
 
+def test_a_figure_or_code_the_article_never_writes_is_unknown():
+    from qa.question import Vocabulary, unknown_numbers
+
+    article = Vocabulary({"1,328", "models", "2024", "1990s", "covid-19", "$2.5bn", "2.5bn", "04", "2003", "3"})
+    assert unknown_numbers("How many models were there in 2019?", article) == ["2019"]
+    assert unknown_numbers("What did she say about 5G?", article) == ["5G"]
+    # written another way: commas, a decade, a measure, a span, a code by its parts
+    assert unknown_numbers("Were there 1328 models?", article) == []
+    assert unknown_numbers("What happened in 1990?", article) == []
+    assert unknown_numbers("Who raised 2.5bn?", article) == []
+    assert unknown_numbers("What changed in 2003-04?", article) == []
+    assert unknown_numbers("What about COVID-19?", article) == []
+    # one to nine and ordinals are as often spelled out ("three", "fifth")
+    assert unknown_numbers("Which 7 models lead? Who is the 5th speaker?", article) == []
+    assert unknown_numbers("What happened in the 1980s?", article) == ["1980s"]
+
+
 def test_countries_are_named_by_telling_words_only():
     from qa.places import countries_named
 
