@@ -513,7 +513,10 @@ def _answer(
     subject = None if named else asked_subject(text)
     if subject:
         loose = speaker_scores(subject, index, loose=True)
-        if loose:
+        if len(loose) == 1 and _plural_description(subject):
+            # "What do the tech leaders think?": several people, not the one whose role says "tech"
+            subject = None
+        elif loose:
             best = max(score for score, _ in loose.values())
             named = [index.speakers[name] for name, (score, _) in sorted(loose.items()) if score == best]
         elif not _plural_description(subject):

@@ -184,7 +184,7 @@ def speaker_words(question: str, named: Sequence[Speaker], index: SpeakerIndex) 
 
 def says(question: str) -> str | None:
     """The subject of a speech verb the question asks about ("what did SUBJECT say ..."), pronouns included."""
-    m = _ASKED.search(question)
+    m = _ASKED.search(question) or _VIEW.search(question)
     return m.group("subject").strip() if m else None
 
 
@@ -206,7 +206,13 @@ def compatible(speaker: Speaker, pronoun: str) -> bool:
 _ASKED = re.compile(
     r"\b(?:did|does|do|has|have|had|would|will)\s+(?P<subject>(?:the|a|an)\s+[\w'\u2019 -]{2,50}?|[A-Z][\w'\u2019-]*"
     r"(?:\s+[A-Z][\w'\u2019-]*)*)\s+(?:say|tell|claim|argue|warn|predict|add|note|suggest|comment|stress|"
-    r"describe|liken|compare|call|announce|admit|insist)\b",
+    r"describe|liken|compare|call|announce|admit|insist|think|believe|feel|mention|discuss|talk|speak)\b",
+    re.IGNORECASE,
+)
+# "What is Lei Jun's view on ...": a speaker's own view asked for, as "what does he think"
+_VIEW = re.compile(
+    r"\b(?:is|was|are|were)\s+(?P<subject>(?:the|a|an)\s+[\w'\u2019 -]{2,50}?|[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*)*)"
+    r"(?:'s|\u2019s|s'|\u2019)\s+(?:views?|opinions?|position|stance|take|thoughts?|verdict|assessment|argument)\b",
     re.IGNORECASE,
 )
 _SELF = frozenset(terms("article story text piece author writer journalist paper news"))

@@ -308,6 +308,21 @@ def test_a_figure_the_article_never_writes_is_refused(retriever: Retriever):
         assert not retriever.answer(question).abstained, question
 
 
+def test_a_speakers_view_on_what_they_never_spoke_of_is_refused(retriever: Retriever):
+    """ "What does X think about Y?" reads X's own passages, as "What did X say about Y?" does:
+    another speaker's passage on Y is not X's view. A plural description ("the tech leaders")
+    is several people, not the one speaker whose role shares a word with it."""
+    by_passages = {
+        s.name: " ".join(retriever.chunks[i].text for i in retriever.speaker_chunks(s.name)) for s in retriever.speakers
+    }
+    for name, text in by_passages.items():
+        if "safety" not in text.lower() and " " in name:
+            answer = retriever.answer(f"What does {name} think about safety?")
+            assert answer.abstained, name
+    plural = retriever.answer("What do the tech leaders think of AI?")
+    assert not plural.abstained and plural.hits[0].speaker is None
+
+
 @pytest.fixture(scope="module")
 def two_news(real_embedder, tmp_path_factory) -> Retriever:
     news = ROOT / "tests" / "news"

@@ -201,3 +201,13 @@ def test_a_pronoun_gives_way_to_the_name_it_stands_for():
     assert _naming("What is her job?", "Ann Lee", "she") == "What is Ann Lee's job?"
     assert _naming("Did she vote for it?", "Ann Lee", "she") == "Did Ann Lee vote for it?"
     assert _naming("Where does he work?", "Ann Lee", "she") == "Where does he work?"
+
+
+def test_a_speakers_view_is_asked_like_what_they_said():
+    from qa.question import says
+
+    assert says("What does Zhou think about security risks?") == "Zhou"
+    assert says("Did Wu Hequan mention smartphones?") == "Wu Hequan"
+    assert says("What is Lei Jun's view on AI safety?") == "Lei Jun"
+    assert says("What was the minister's position on the plan?") == "the minister"
+    assert says("What position does China's economy hold?") is None
