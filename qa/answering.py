@@ -81,6 +81,14 @@ _AHEAD = re.compile(
 _ELSE = re.compile(r"\b(?:else|more|other|another|besides|apart from|as well|also)\b", re.IGNORECASE)
 _WHO_IS = re.compile(r"^\s*(?:who|what)\s+(?:is|was|are|were)\b", re.IGNORECASE)
 _WHAT_WHO = re.compile(r"^\s*(?:what|which|where|who|whom)\b", re.IGNORECASE)
+# a question after where the last answer's words come from: "What's the source?", "According to whom?"
+_SOURCE = re.compile(
+    r"^\s*(?:where\s+(?:does|did|do)\s+(?:that|this|those|these|it)\b.*\bcome\s+from\b"
+    r"|where\s+(?:is|was|are|were)\s+(?:that|this|it|those|these)\s+from\b"
+    r"|what(?:'s|\u2019s|\s+is|\s+was|\s+are)\s+(?:the\s+|their\s+|his\s+|her\s+|its\s+)?sources?\b"
+    r"|according\s+to\s+(?:whom|who)\b|says\s+who\b|who\s+says\b)",
+    re.IGNORECASE,
+)
 _WHO_SAID = re.compile(r"^\s*who\b(?!\s+(?:is|was|are|were)\b)", re.IGNORECASE)
 _DENSE_MARGIN = 0.06  # further quotes must be about as close to the question as the first ...
 _LEXICAL_SHARE = 0.4  # ... and share a fair part of its matching words
@@ -497,11 +505,11 @@ def _answer(
     if (
         not speaker
         and context.last is not None
-        and _WHO_SAID.match(text)
-        and _points_back(text)
+        and ((_WHO_SAID.match(text) and _points_back(text)) or _SOURCE.match(text))
         and len(topic_words(text, set())) <= 2
     ):
-        # "Who said so?", "Who made that claim?": whoever the last answer quoted first
+        # "Who said so?", "Who made that claim?", "Where does that figure come from?": whoever
+        # the last answer quoted first
         shown = [retriever.hit(context.last)]
         markdown = render(shown, who_said=True, marked=False)
         return replace(_passages(text, "", shown), who_said=True, speaker=shown[0].speaker, markdown=markdown)

@@ -404,6 +404,20 @@ def test_who_said_so_names_whoever_the_last_answer_quoted(two_news: Retriever):
     assert after.speaker == before.hits[0].speaker
 
 
+@pytest.mark.parametrize(
+    "follow_up", ["Where does that figure come from?", "What's the source?", "According to whom?", "Says who?"]
+)
+def test_where_the_last_answer_comes_from_is_its_attribution(two_news: Retriever, follow_up: str):
+    """Asking for the source of what was just shown names who the article has say it; a
+    question about where something else comes from is searched as any other."""
+    first = "How many dockworkers walked off the job?"
+    before = two_news.answer(first)
+    after = two_news.answer(follow_up, history=[first])
+    assert after.who_said and [h.chunk_id for h in after.hits] == [before.hits[0].chunk_id], follow_up
+    other = two_news.answer("Where does the cargo come from?", history=[first])
+    assert not other.who_said
+
+
 def test_what_else_after_everything_a_speaker_said_shows_it_again(retriever: Retriever):
     first = retriever.answer("What did Zhou Hongyi say?")
     again = retriever.answer("What else did he say?", history=["What did Zhou Hongyi say?"])
