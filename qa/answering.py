@@ -26,6 +26,7 @@ from qa.question import (
     PRONOUNS,
     QUESTION_WORDS,
     SAME_WORD,
+    SpeakerIndex,
     Vocabulary,
     answer_type,
     asked_subject,
@@ -34,6 +35,7 @@ from qa.question import (
     defined_subject,
     focus_heads,
     foreign_names,
+    holds,
     parse,
     pronoun,
     says,
@@ -520,15 +522,12 @@ def _answer(
         return _lead(retriever, text, k, docs)
     subject = None if named else asked_subject(text)
     if subject:
-        loose = speaker_scores(subject, index, loose=True)
-        if len(loose) == 1 and _plural_description(subject):
-            # "What do the tech leaders think?": several people, not the one whose role says "tech"
-            subject = None
-        elif loose:
-            best = max(score for score, _ in loose.values())
-            named = [index.speakers[name] for name, (score, _) in sorted(loose.items()) if score == best]
-        elif not _plural_description(subject):
+        named = _described(subject, index)
+        if not named and not _plural_description(subject):
             return _abstain(text, f"the article quotes no {subject.removeprefix('the ')}", None)
+    holder = None if named or subject else holds(text)
+    if holder:
+        named = _described(holder, index)  # "What does the Xiaomi boss think ...", if someone fits
 
     carried, unresolved = ([], False) if speaker else _carried(text, named, context, retriever)
     leans = context.asked is not None and not speaker and _leans_on(text, named)
@@ -540,13 +539,14 @@ def _answer(
 
     # the words that name the speaker: from the subject of "what did X say about Y" when there is
     # one, so that Y's words stay the topic even where they echo X's role ("cybersecurity")
-    used_by_speaker = speaker_words(says(text) or text, named, index) if named and not speaker else set()
+    asked = says(text) or holds(text)
+    used_by_speaker = speaker_words(asked or text, named, index) if named and not speaker else set()
     if subject and named:
         used_by_speaker |= set(terms(subject))  # "the institute boss": every word of it described who
     topic = topic_words(text, used_by_speaker)
     # the explicit filter, or "what did X (or he) say (about Y)", "what else did he say" confine
     # the search to that speaker; a speaker named or referred to in any other way only leads it
-    asks_speaker = bool(focus) and says(text) is not None
+    asks_speaker = bool(focus) and asked is not None
     confine = speaker is not None or (bool(focus) and not topic) or asks_speaker
     confined = [i for s in focus for i in retriever.speaker_chunks(s.name)] if confine and focus else None
     restrict = within(confined, scope)
@@ -761,6 +761,17 @@ def _without(question: str, stems: AbstractSet[str]) -> str:
     """The question with the words whose stems are given left out."""
     kept = [w for w in re.findall(r"\S+", question) if not (set(terms(w)) and set(terms(w)) <= stems)]
     return " ".join(kept) or question
+
+
+def _described(subject: str, index: SpeakerIndex) -> list[Speaker]:
+    """The speakers a description in a question fits best ("the institute boss"); none for a
+    plural one that fits a single speaker ("the tech leaders" are several people, not the one
+    whose role says "tech")."""
+    loose = speaker_scores(subject, index, loose=True)
+    if not loose or (len(loose) == 1 and _plural_description(subject)):
+        return []
+    best = max(score for score, _ in loose.values())
+    return [index.speakers[name] for name, (score, _) in sorted(loose.items()) if score == best]
 
 
 def _plural_description(subject: str) -> bool:

@@ -184,7 +184,16 @@ def speaker_words(question: str, named: Sequence[Speaker], index: SpeakerIndex) 
 
 def says(question: str) -> str | None:
     """The subject of a speech verb the question asks about ("what did SUBJECT say ..."), pronouns included."""
-    m = _ASKED.search(question) or _VIEW.search(question)
+    m = _ASKED.search(question)
+    return m.group("subject").strip() if m else None
+
+
+def holds(question: str) -> str | None:
+    """Whose view the question asks for ("What does SUBJECT think about ...", "Did SUBJECT
+    mention ...", "What is SUBJECT's view on ..."). Unlike a speech verb's subject, one that
+    is no speaker of the article refuses nothing: encyclopedic text gives views as narration
+    ("Piketty argues ...")."""
+    m = next((found for pattern in _VIEWS if (found := pattern.search(question))), None)
     return m.group("subject").strip() if m else None
 
 
@@ -206,14 +215,21 @@ def compatible(speaker: Speaker, pronoun: str) -> bool:
 _ASKED = re.compile(
     r"\b(?:did|does|do|has|have|had|would|will)\s+(?P<subject>(?:the|a|an)\s+[\w'\u2019 -]{2,50}?|[A-Z][\w'\u2019-]*"
     r"(?:\s+[A-Z][\w'\u2019-]*)*)\s+(?:say|tell|claim|argue|warn|predict|add|note|suggest|comment|stress|"
-    r"describe|liken|compare|call|announce|admit|insist|think|believe|feel|mention|discuss|talk|speak)\b",
+    r"describe|liken|compare|call|announce|admit|insist)\b",
     re.IGNORECASE,
 )
-# "What is Lei Jun's view on ...": a speaker's own view asked for, as "what does he think"
-_VIEW = re.compile(
-    r"\b(?:is|was|are|were)\s+(?P<subject>(?:the|a|an)\s+[\w'\u2019 -]{2,50}?|[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*)*)"
-    r"(?:'s|\u2019s|s'|\u2019)\s+(?:views?|opinions?|position|stance|take|thoughts?|verdict|assessment|argument)\b",
-    re.IGNORECASE,
+_SUBJECT = r"(?P<subject>(?:the|a|an)\s+[\w'\u2019 -]{2,50}?|[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*)*)"
+# "What does X think about ...", "Did X mention ...", "What is X's view on ...": what someone holds
+_VIEWS = (
+    re.compile(
+        rf"\b(?:did|does|do|has|have|had|would|will)\s+{_SUBJECT}\s+(?:think|believe|feel|mention|discuss|talk|speak)\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"\b(?:is|was|are|were)\s+{_SUBJECT}(?:'s|\u2019s|s'|\u2019)\s+"
+        r"(?:views?|opinions?|position|stance|take|thoughts?|verdict|assessment|argument)\b",
+        re.IGNORECASE,
+    ),
 )
 _SELF = frozenset(terms("article story text piece author writer journalist paper news"))
 
@@ -432,11 +448,13 @@ def _counts(figure: str) -> bool:
     return "." in figure or int(figure) >= 10
 
 
-def unknown_numbers(question: str, vocabulary: Vocabulary) -> list[str]:
+def unknown_numbers(question: str, vocabulary: set[str]) -> list[str]:
     """The figures and codes in a question that the article never writes: "What happened in
     1995?", "What did she say about 5G?" of an article with neither. An ordinal never counts
     ("5th": "fifth"), a measure by its figure ("2.5bn", "1990s"), a code ("5G", "COVID-19")
     by its parts."""
+    if not isinstance(vocabulary, Vocabulary):
+        vocabulary = Vocabulary(vocabulary)
     known = vocabulary.numbers()
     unknown: list[str] = []
     for word in words(question):

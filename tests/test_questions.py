@@ -204,10 +204,12 @@ def test_a_pronoun_gives_way_to_the_name_it_stands_for():
 
 
 def test_a_speakers_view_is_asked_like_what_they_said():
-    from qa.question import says
+    from qa.question import holds, says
 
-    assert says("What does Zhou think about security risks?") == "Zhou"
-    assert says("Did Wu Hequan mention smartphones?") == "Wu Hequan"
-    assert says("What is Lei Jun's view on AI safety?") == "Lei Jun"
-    assert says("What was the minister's position on the plan?") == "the minister"
-    assert says("What position does China's economy hold?") is None
+    assert holds("What does Zhou think about security risks?") == "Zhou"
+    assert holds("Did Wu Hequan mention smartphones?") == "Wu Hequan"
+    assert holds("What is Lei Jun's view on AI safety?") == "Lei Jun"
+    assert holds("What was the minister's position on the plan?") == "the minister"
+    assert holds("What position does China's economy hold?") is None
+    # a view is not a statement: its holder need not be quoted anywhere
+    assert says("What does Piketty feel was the biggest factor?") is None
