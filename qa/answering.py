@@ -91,6 +91,9 @@ _SOURCE = re.compile(
     r"|according\s+to\s+(?:whom|who)\b|says\s+who\b|who\s+says\b)",
     re.IGNORECASE,
 )
+_WHO_IS_ROLE = re.compile(
+    r"^\s*who\s+(?:is|was)\s+(?:the\s+|its\s+|their\s+|his\s+|her\s+|[A-Z][\w-]*(?:'s|\u2019s)\s+)", re.IGNORECASE
+)
 _WHO_SAID = re.compile(r"^\s*who\b(?!\s+(?:is|was|are|were)\b)", re.IGNORECASE)
 _DENSE_MARGIN = 0.06  # further quotes must be about as close to the question as the first ...
 _LEXICAL_SHARE = 0.4  # ... and share a fair part of its matching words
@@ -520,6 +523,14 @@ def _answer(
         return _list_speakers(retriever, text, docs)
     if not speaker and _about_article(text):
         return _lead(retriever, text, k, docs)
+    office = None if speaker or not _WHO_IS_ROLE.match(text) else _role_holder(retriever, text, docs)
+    if office is not None and all(s.name == office.name for s in named):
+        # "Who is the health minister?", "Who is Northwind's chief executive?": the speaker whose
+        # role it is, where the article names them
+        found = _named_at(retriever, office, scope)
+        if found is not None:
+            role = f" ({as_text(office.role)})" if office.role else ""
+            return replace(_passages(text, f"**{as_text(office.name)}**{role}:", [found]), speaker=office.name)
     subject = None if named else asked_subject(text)
     if subject:
         named = _described(subject, index)
@@ -799,6 +810,41 @@ _ROLE_WORDS = frozenset(
         "organisation organization institution university college agency name teach head lead run chair found"
     )
 )
+
+
+def _role_holder(retriever: Searcher, text: str, docs: set[str] | None) -> Speaker | None:
+    """The one speaker whose role a "who is the ROLE" question spells out: every word of it
+    but the names in capitals among their role's words, and of those that do, the one whose
+    role holds most of the names ("the founder of Xiaomi"); None when no one or several fit."""
+    tokens = _WORD.findall(text)
+    names = {t for w in tokens[1:] if w[:1].isupper() for t in terms(w)}
+    wanted = set(topic_words(text, set()).values())
+    plain = wanted - names
+    if not plain:
+        return None
+    fits = []
+    for s in retriever.speakers:
+        if not s.named or not s.role or (docs is not None and s.doc is not None and s.doc not in docs):
+            continue
+        role = set(terms(s.role))
+        if plain <= role:
+            fits.append((len(names & role), s))
+    if not fits:
+        return None
+    best = max(n for n, _ in fits)
+    top = [s for n, s in fits if n == best]
+    return top[0] if len(top) == 1 else None
+
+
+def _named_at(retriever: Searcher, speaker: Speaker, scope: list[int] | None) -> Hit | None:
+    """The first passage that names a speaker in full, whoever says it ("The health minister,
+    Rachel Obi, acknowledged ..."); their introducing passage when none does."""
+    ids = scope if scope is not None else range(len(retriever.chunks))
+    chunks = [retriever.chunks[i] for i in ids]
+    chunks = [c for c in chunks if (speaker.doc is None or c.doc == speaker.doc) and speaker.name in c.text]
+    if chunks:
+        return retriever.hit(min(chunks, key=lambda c: (c.doc, c.start)).id)
+    return _introduction(retriever, speaker.name, within(retriever.speaker_chunks(speaker.name), scope) or [])
 
 
 def _introduction(retriever: Searcher, name: str, ids: Sequence[int]) -> Hit | None:

@@ -324,6 +324,19 @@ def test_a_speakers_view_on_what_they_never_spoke_of_is_refused(retriever: Retri
     assert not plural.abstained and plural.hits[0].speaker is None
 
 
+@pytest.mark.parametrize("which", ["retriever", "river"])
+def test_who_is_the_role_names_its_holder_where_the_article_names_them(request, which: str):
+    """ "Who is the health minister?": the speaker whose role the question spells out, in the
+    passage that names them; a role two speakers share is searched as any question."""
+    retriever = request.getfixturevalue(which)
+    people = [s for s in retriever.speakers if s.named and s.kind == "person" and s.role]
+    assert people
+    for s in people:
+        answer = retriever.answer(f"Who is the {s.role}?")
+        assert not answer.abstained and answer.speaker == s.name, (s.name, s.role)
+        assert s.name in answer.hits[0].text
+
+
 @pytest.fixture(scope="module")
 def two_news(real_embedder, tmp_path_factory) -> Retriever:
     news = ROOT / "tests" / "news"
