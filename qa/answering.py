@@ -822,11 +822,14 @@ def _role_holder(retriever: Searcher, text: str, docs: set[str] | None) -> Speak
     plain = wanted - names
     if not plain:
         return None
+    roles: dict[tuple[str | None, str], set[str]] = retriever.__dict__.setdefault("_role_stems", {})  # once per index
     fits = []
     for s in retriever.speakers:
         if not s.named or not s.role or (docs is not None and s.doc is not None and s.doc not in docs):
             continue
-        role = set(terms(s.role))
+        role = roles.get((s.doc, s.name))
+        if role is None:
+            role = roles[(s.doc, s.name)] = set(terms(s.role))
         if plain <= role:
             fits.append((len(names & role), s))
     if not fits:
