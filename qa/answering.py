@@ -54,7 +54,8 @@ _NEXT_WORDS = frozenset(terms("next after that afterwards then went on"))
 _CAPITALS = re.compile(r"\b(?:[A-Z]\.){2,3}|\b[A-Z]{2,4}\b")  # "US", "U.S.": a country may go by its code
 # the date of one event: an auxiliary in the past or the future right after the question word
 _DATED = re.compile(
-    r"^\s*(?:when|(?:in |by )?(?:what|which) (?:year|date|day|month|century|decade)) (?:was|were|did|will|would|had)\b",
+    r"^\s*(?:when|(?:in |by )?(?:what|which) (?:year|date|day|week|month|century|decade))"
+    r" (?:was|were|did|(?P<future>will)|would|had)\b",
     re.IGNORECASE,
 )
 # times, seasons and eras that the ranking's date shape leaves out: "5 pm", "next spring",
@@ -72,8 +73,6 @@ _CLOCK = re.compile(
     re.IGNORECASE,
 )
 _DATED_DEPTH = 3  # the closest passages a dated question's answer must find a date among
-# a question after the date of something still to come: "When will the next one be held?"
-_FUTURE = re.compile(r"^\s*(?:when|(?:in |by )?(?:what|which) (?:year|date|day|month|week)) will\b", re.IGNORECASE)
 # what tells that a sentence's date is one still to come (or one set in advance)
 _AHEAD = re.compile(
     r"\b(?:will|would|shall|scheduled|due|set to|expected|expects?|plans?|planned|planning|upcoming|later"
@@ -536,7 +535,8 @@ def _answer(
         named = _described(subject, index)
         if not named and not _plural_description(subject):
             return _abstain(text, f"the article quotes no {subject.removeprefix('the ')}", None)
-    holder = None if named or subject else holds(text)
+    view = holds(text)
+    holder = None if named or subject else view
     if holder:
         named = _described(holder, index)  # "What does the Xiaomi boss think ...", if someone fits
 
@@ -550,7 +550,7 @@ def _answer(
 
     # the words that name the speaker: from the subject of "what did X say about Y" when there is
     # one, so that Y's words stay the topic even where they echo X's role ("cybersecurity")
-    asked = says(text) or holds(text)
+    asked = says(text) or view
     used_by_speaker = speaker_words(asked or text, named, index) if named and not speaker else set()
     if subject and named:
         used_by_speaker |= set(terms(subject))  # "the institute boss": every word of it described who
@@ -709,10 +709,16 @@ def _undated(retriever: Searcher, text: str, closest: Sequence[Hit]) -> bool:
     apply?", asks for a condition as often.)"""
     if not _DATED.match(text):
         return False
-    if _FUTURE.match(text):
+    if _to_come(text):
         return not any(_ahead(text, h.text) for h in closest)
     shaped = retriever.shapes("when")
     return not any(shaped[h.chunk_id] or _CLOCK.search(h.text) for h in closest)
+
+
+def _to_come(question: str) -> bool:
+    """ "When will the next one be held?": a question after the date of something still to come."""
+    dated = _DATED.match(question)
+    return bool(dated and dated.group("future"))
 
 
 def _ahead(question: str, text: str) -> bool:
@@ -752,7 +758,7 @@ def _event_lead(
     if len(fitting) != 1:
         return None  # no lead, or several articles' leads: not a question about one event
     best = retriever.rank(text, restrict=fitting[0], limit=1, kind=kind)
-    if not best or (_FUTURE.match(text) and not _ahead(text, best[0].text)):
+    if not best or (_to_come(text) and not _ahead(text, best[0].text)):
         return None  # "When will the next one be held?": the lead dates this one
     return best[0]
 
