@@ -820,12 +820,14 @@ _ROLE_WORDS = frozenset(
 
 def _role_holder(retriever: Searcher, text: str, docs: set[str] | None) -> Speaker | None:
     """The one speaker whose role a "who is the ROLE" question spells out: every word of it
-    but the names in capitals among their role's words, and of those that do, the one whose
-    role holds most of the names ("the founder of Xiaomi"); None when no one or several fit."""
+    but the names among their role's words, and of those that do, the one whose role holds
+    most of the names ("the founder of Xiaomi"); None when no one or several fit."""
     tokens = _WORD.findall(text)
+    # a capitalised word after the first is a name, unless the question has no other word
+    # ("Who is the Mayor?", "Who is the CEO of Xiaomi?")
     names = {t for w in tokens[1:] if w[:1].isupper() for t in terms(w)}
     wanted = set(topic_words(text, set()).values())
-    plain = wanted - names
+    plain = wanted - names or wanted
     if not plain:
         return None
     roles: dict[tuple[str | None, str], set[str]] = retriever.__dict__.setdefault("_role_stems", {})  # once per index

@@ -334,7 +334,7 @@ def test_who_is_the_role_names_its_holder_where_the_article_names_them(request, 
     for s in people:
         answer = retriever.answer(f"Who is the {s.role}?")
         assert not answer.abstained and answer.speaker == s.name, (s.name, s.role)
-        assert s.name in answer.hits[0].text
+        assert s.name in answer.hits[0].text and s.name in answer.preface
 
 
 @pytest.fixture(scope="module")
