@@ -654,7 +654,8 @@ def _answer(
         if opening is not None:
             ranked = [opening] + [h for h in ranked if h.chunk_id != opening.chunk_id]
         elif not answers:
-            reason = "no passage close to it gives a date" if undated else _why(missing, text, surface)
+            dates = "a date still to come" if _to_come(text) else "a date"
+            reason = f"no passage close to it gives {dates}" if undated else _why(missing, text, surface)
             answer = _abstain(text, reason, focus_name, confidence)
             return replace(answer, features=values)
 
