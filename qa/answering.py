@@ -851,12 +851,10 @@ def _role_holder(retriever: Searcher, text: str, docs: set[str] | None) -> Speak
 def _named_at(retriever: Searcher, speaker: Speaker, scope: list[int] | None) -> Hit | None:
     """The first passage that names a speaker in full, whoever says it ("The health minister,
     Rachel Obi, acknowledged ..."); their introducing passage when none does."""
-    ids = scope if scope is not None else range(len(retriever.chunks))
-    chunks = [retriever.chunks[i] for i in ids]
-    chunks = [c for c in chunks if (speaker.doc is None or c.doc == speaker.doc) and speaker.name in c.text]
-    if chunks:
-        return retriever.hit(min(chunks, key=lambda c: (c.doc, c.start)).id)
-    return _introduction(retriever, speaker.name, within(retriever.speaker_chunks(speaker.name), scope) or [])
+    chunks = retriever.chunks
+    ids = [i for i in (scope if scope is not None else range(len(chunks))) if speaker.doc in (None, chunks[i].doc)]
+    naming = [i for i in ids if speaker.name in chunks[i].text]
+    return _introduction(retriever, speaker.name, naming or within(retriever.speaker_chunks(speaker.name), scope) or [])
 
 
 def _introduction(retriever: Searcher, name: str, ids: Sequence[int]) -> Hit | None:
