@@ -47,6 +47,7 @@ from qa.question import (
     unknown_names,
     unknown_numbers,
 )
+from qa.reference import organisations, references
 from qa.retrieval import ANSWER_SHAPES, Hit, Searcher, within
 
 _NEXT = re.compile(r"\b(?:next|after that|afterwards|then|went on)\b", re.IGNORECASE)
@@ -659,6 +660,10 @@ def _answer(
             answer = _abstain(text, reason, focus_name, confidence)
             return replace(answer, features=values)
 
+    if answer_type(text) == "where":
+        # "Where is Xiaomi based?": once answered, first the passage that calls it "the Beijing-based company"
+        based = _based(retriever, text)
+        ranked.sort(key=lambda h: h.chunk_id not in based)
     if focus and not topic:
         # "What did X say?" reads X's statements in article order; "Who is X?" starts with
         # the passage that introduces X by name and role
@@ -762,6 +767,27 @@ def _event_lead(
     if not best or (_to_come(text) and not _ahead(text, best[0].text)):
         return None  # "When will the next one be held?": the lead dates this one
     return best[0]
+
+
+def _based(retriever: Searcher, text: str) -> set[int]:
+    """The chunks that place an organisation the question names with a description standing
+    for it: "the Beijing-based company" where the article spoke of Xiaomi."""
+    placed: list[tuple[int, str]] | None = retriever.__dict__.get("_placed")
+    if placed is None:  # (chunk id, organisation) per "the <place>-based ..." (read once per index)
+        placed = []
+        names = organisations(retriever.speakers)
+        for doc in dict.fromkeys(c.doc for c in retriever.chunks):
+            chunks = [c for c in retriever.chunks if c.doc == doc]
+            source = [" "] * max(c.end for c in chunks)
+            for c in chunks:
+                source[c.start : c.end] = c.text
+            body = "".join(source)
+            for ref in references(body, names):
+                if "-based" in ref.text(body):
+                    placed += [(c.id, ref.name) for c in chunks if c.start <= ref.start < c.end]
+        retriever.__dict__["_placed"] = placed
+    asked = set(words(text))
+    return {cid for cid, name in placed if words(name)[0] in asked}
 
 
 def _following(retriever: Searcher, anchor: int, focus: Sequence[Speaker]) -> Hit | None:

@@ -91,6 +91,27 @@ def test_where_and_when_of_the_reported_event_come_from_the_lead(river: Retrieve
     assert river.answer("When did the institute open its new laboratory?").abstained
 
 
+ROBOT_MAKER = """Warehouse robots are selling faster than ever in northern Europe, industry figures show.
+Ingrid Dahl, chief executive of Norwegian robot maker Fjordline Robotics, said the company would double its staff next year.
+"We are hiring engineers as fast as we can find them," she said.
+The Oslo-based company was founded by three university friends in 2015 and now sells its robots in 14 countries, Dahl added.
+Analysts at Nordic Equity said demand for warehouse robots was rising across Europe as wages climb.
+"""
+
+
+def test_where_a_firm_is_based_is_the_passage_that_describes_it_so(real_embedder, tmp_path):
+    """ "Where is X based?": the passage that calls X "the Oslo-based company" after the article
+    named it, though it never repeats the name."""
+    source = tmp_path / "robot-maker.txt"
+    source.write_text(ROBOT_MAKER, encoding="utf-8")
+    store.build([source], tmp_path / "index", embedder=real_embedder)
+    r = Retriever.load(tmp_path / "index", embedder=real_embedder)
+    for question in ("Where is Fjordline Robotics based?", "Where is Fjordline headquartered?"):
+        answer = r.answer(question)
+        assert not answer.abstained and "Oslo-based" in answer.hits[0].text, question
+    assert "Oslo-based" not in r.answer("Where are the robots selling fastest?").hits[0].text
+
+
 def test_a_self_contained_question_is_not_taken_over_by_history(retriever: Retriever):
     alone = retriever.answer("When did Xiaomi begin its all-in-AI strategy?")
     after = retriever.answer(
