@@ -3,8 +3,8 @@
 python -m bench fit [--fr 0.03] [--dry-run] [--keep-fusion | --keep-refusal]
 
 1. Fusion (qa/data/ranking.json): the dense share against BM25 and, within dense, the best
-   sentence against the whole chunk; then, in turn, the term share, the answer-shape bonus and
-   the definition bonus. Chosen on the 20 retrieval-only articles, and reported on the 4
+   sentence against the whole chunk; then, in turn, the term share, the share one sentence
+   holds and the answer-shape bonus together, and the definition bonus. Chosen on the 20 retrieval-only articles, and reported on the 4
    labelled ones, which it never saw.
 2. Refusal (qa/data/refusal.json): a logistic model over the features `decision_features`
    reads, fitted on the 4 labelled articles (answerable against unanswerable and cross-article
@@ -31,6 +31,7 @@ SENTENCE_SHARES = [round(x, 2) for x in np.arange(0.0, 1.001, 0.1)]
 TYPE_BONUSES = [0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.2]
 COVERAGES = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8]
 DEFINITIONS = [0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3]
+SENTENCE_COVERAGES = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:
@@ -41,8 +42,10 @@ def _minmax(values: np.ndarray) -> np.ndarray:
 def fusion_scores(split: str, embedder: Any) -> list[tuple[Any, ...]]:
     """Per question with a gold paragraph: chunk cosine, best-sentence cosine, BM25, chunk
     paragraphs, gold, which chunks hold the kind of thing the question asks for, the share
-    of the question's terms each chunk holds, and which chunks define what it asks about."""
+    of the question's terms each chunk holds, which chunks define what it asks about, and
+    the share of its terms the best sentence of each chunk holds."""
     from qa.question import answer_type, defined_subject
+    from qa.retrieval import lexical_question
 
     articles, questions = load(split)
     rows = []
@@ -54,13 +57,15 @@ def fusion_scores(split: str, embedder: Any) -> list[tuple[Any, ...]]:
         for q, v in zip(mine, vectors, strict=True):
             dense = r._matrix @ v
             best = r._best_sentences(v[None, :], np.arange(len(r.chunks)))
-            lex = r.index.lexical.scores(q.text)
+            words = lexical_question(q.text)
+            lex = r.index.lexical.scores(words)
             kind = answer_type(q.text)
             shaped = r.shapes(kind) if kind else np.zeros(len(r.chunks), dtype=np.float32)
-            coverage = r.index.lexical.coverage(q.text)
+            coverage = r.index.lexical.coverage(words)
             subject = defined_subject(q.text)
             defines = r.defines(subject) if subject else np.zeros(len(r.chunks), dtype=np.float32)
-            rows.append((dense, best, lex, paragraph_of, set(q.gold), shaped, coverage, defines))
+            in_sentence = r.sentence_coverage(words)
+            rows.append((dense, best, lex, paragraph_of, set(q.gold), shaped, coverage, defines, in_sentence))
     return rows
 
 
@@ -71,50 +76,62 @@ def hit1(
     type_bonus: float = 0.0,
     coverage: float = 0.0,
     definition: float = 0.0,
+    sentence_coverage: float = 0.0,
 ) -> float:
     right = 0
-    for dense, best, lex, paragraph_of, gold, shaped, covered, defines in rows:
+    for dense, best, lex, paragraph_of, gold, shaped, covered, defines, in_sentence in rows:
         mixed = sentence_share * best + (1 - sentence_share) * dense
         fused = dense_share * _minmax(mixed) + (1 - dense_share) * _minmax(lex) + type_bonus * shaped
-        fused += coverage * covered + definition * defines
+        fused += coverage * covered + definition * defines + sentence_coverage * in_sentence
         right += int(paragraph_of[int(np.argmax(fused))]) in gold
     return right / len(rows)
 
 
-def fit_fusion(embedder: Any) -> dict[str, Any]:
+def fit_fusion(embedder: Any, held: dict[str, float] | None = None) -> dict[str, Any]:
+    """`held`: weights kept at the given values (their grid is that one value)."""
+    held = held or {}
+    coverages = [held["coverage"]] if "coverage" in held else COVERAGES
+    bonuses = [held["type_bonus"]] if "type_bonus" in held else TYPE_BONUSES
+    definitions = [held["definition"]] if "definition" in held else DEFINITIONS
+    in_sentences = [held["sentence_coverage"]] if "sentence_coverage" in held else SENTENCE_COVERAGES
     train = fusion_scores("retrieval-only", embedder)
     test = fusion_scores("labelled", embedder)
     grid = {(d, s): hit1(train, d, s) for d in DENSE_SHARES for s in SENTENCE_SHARES}
     (d, s), best = max(grid.items(), key=lambda kv: (round(kv[1], 4), kv[0][0]))
     # then, in turn until none moves: the term coverage and the answer-shape bonus together,
     # the definition bonus, and the two shares near where they are
-    cover = bonus = define = 0.0
+    cover, bonus, define, in_sentence = coverages[0], bonuses[0], definitions[0], in_sentences[0]
     for _ in range(4):
-        extras = {(c, b): hit1(train, d, s, b, c, define) for c in COVERAGES for b in TYPE_BONUSES}
-        (c, b), _ = max(extras.items(), key=lambda kv: (round(kv[1], 4), -kv[0][0], -kv[0][1]))
-        defining = {f: hit1(train, d, s, b, c, f) for f in DEFINITIONS}
+        extras = {
+            (c, b, t): hit1(train, d, s, b, c, define, t) for c in coverages for b in bonuses for t in in_sentences
+        }
+        (c, b, t), _ = max(extras.items(), key=lambda kv: (round(kv[1], 4), -kv[0][0], -kv[0][1], -kv[0][2]))
+        defining = {f: hit1(train, d, s, b, c, f, t) for f in definitions}
         f, _ = max(defining.items(), key=lambda kv: (round(kv[1], 4), -kv[0]))
         near = {
-            (dd, ss): hit1(train, dd, ss, b, c, f)
+            (dd, ss): hit1(train, dd, ss, b, c, f, t)
             for dd in DENSE_SHARES
             for ss in SENTENCE_SHARES
             if abs(dd - d) <= 0.1 + 1e-9 and abs(ss - s) <= 0.2 + 1e-9
         }
         (dd, ss), best = max(near.items(), key=lambda kv: (round(kv[1], 4), kv[0][0]))
-        if (dd, ss, c, b, f) == (d, s, cover, bonus, define):
+        if (dd, ss, c, b, f, t) == (d, s, cover, bonus, define, in_sentence):
             break
-        d, s, cover, bonus, define = dd, ss, c, b, f
+        d, s, cover, bonus, define, in_sentence = dd, ss, c, b, f, t
     figures = {
         "train_questions": len(train),
         "test_questions": len(test),
         "train_hit@1": round(best, 4),
-        "train_hit@1_by_coverage": {str(c): round(extras[(c, bonus)], 4) for c in COVERAGES},
-        "train_hit@1_by_type_bonus": {str(b): round(extras[(cover, b)], 4) for b in TYPE_BONUSES},
-        "train_hit@1_by_definition": {str(f): round(defining[f], 4) for f in DEFINITIONS},
-        "test_hit@1": round(hit1(test, d, s, bonus, cover, define), 4),
-        "test_hit@1_no_definition": round(hit1(test, d, s, bonus, cover), 4),
-        "test_hit@1_no_coverage": round(hit1(test, d, s, bonus, 0.0, define), 4),
-        "test_hit@1_no_type_bonus": round(hit1(test, d, s, 0.0, cover, define), 4),
+        "held": held,
+        "train_hit@1_by_coverage": {str(c): round(extras[(c, bonus, in_sentence)], 4) for c in coverages},
+        "train_hit@1_by_type_bonus": {str(b): round(extras[(cover, b, in_sentence)], 4) for b in bonuses},
+        "train_hit@1_by_sentence_coverage": {str(t): round(extras[(cover, bonus, t)], 4) for t in in_sentences},
+        "train_hit@1_by_definition": {str(f): round(defining[f], 4) for f in definitions},
+        "test_hit@1": round(hit1(test, d, s, bonus, cover, define, in_sentence), 4),
+        "test_hit@1_no_definition": round(hit1(test, d, s, bonus, cover, 0.0, in_sentence), 4),
+        "test_hit@1_no_coverage": round(hit1(test, d, s, bonus, 0.0, define, in_sentence), 4),
+        "test_hit@1_no_sentence_coverage": round(hit1(test, d, s, bonus, cover, define), 4),
+        "test_hit@1_no_type_bonus": round(hit1(test, d, s, 0.0, cover, define, in_sentence), 4),
         "test_hit@1_dense_only_chunk": round(hit1(test, 1.0, 0.0), 4),
         "test_hit@1_bm25_only": round(hit1(test, 0.0, 0.0), 4),
         "test_hit@1_no_sentences": round(hit1(test, d, 0.0), 4),
@@ -122,13 +139,17 @@ def fit_fusion(embedder: Any) -> dict[str, Any]:
             f"{dd}/{ss}": round(v, 4) for (dd, ss), v in near.items() if abs(dd - d) <= 0.05 and abs(ss - s) <= 0.1
         },
     }
-    print(f"fusion: dense {d}, sentence {s}, type bonus {bonus}, coverage {cover}, definition {define}: {figures}")
+    print(
+        f"fusion: dense {d}, sentence {s}, type bonus {bonus}, coverage {cover}, definition {define}, "
+        f"sentence coverage {in_sentence}: {figures}"
+    )
     return {
         "dense_share": d,
         "sentence_share": s,
         "type_bonus": bonus,
         "coverage": cover,
         "definition": define,
+        "sentence_coverage": in_sentence,
         "figures": figures,
     }
 
@@ -306,16 +327,29 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--keep-fusion", action="store_true", help="refit the refusal model only")
     parser.add_argument("--keep-refusal", action="store_true", help="refit the fusion only")
+    parser.add_argument(
+        "--hold",
+        default="",
+        help="fusion weights kept at their stored values, comma-separated (e.g. type_bonus,definition)",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     embedder = SentenceTransformerEmbedder()
     old = json.loads((DATA / "ranking.json").read_text())
     fusion = (
-        fit_fusion(embedder)
+        fit_fusion(embedder, {name: float(old.get(name, 0.0)) for name in filter(None, args.hold.split(","))})
         if not args.keep_fusion
         else {
             k: old.get(k, 0.0)
-            for k in ("dense_share", "sentence_share", "type_bonus", "coverage", "definition", "figures")
+            for k in (
+                "dense_share",
+                "sentence_share",
+                "type_bonus",
+                "coverage",
+                "definition",
+                "sentence_coverage",
+                "figures",
+            )
         }
     )
     boost = args.speaker_boost if args.speaker_boost is not None else old.get("speaker_boost", 0.1)
@@ -327,6 +361,7 @@ def main(argv: list[str] | None = None) -> None:
         "type_bonus": fusion["type_bonus"],
         "coverage": fusion["coverage"],
         "definition": fusion["definition"],
+        "sentence_coverage": fusion["sentence_coverage"],
         "fitted_on": "SQuAD 2.0 dev, 20 retrieval-only articles; reported on the 4 labelled ones",
         "figures": fusion["figures"],
     }
@@ -338,6 +373,7 @@ def main(argv: list[str] | None = None) -> None:
         ranking_data["version"],
         ranking_data["coverage"],
         ranking_data["definition"],
+        ranking_data["sentence_coverage"],
     )
     written = [("ranking.json", ranking_data)]
     if not args.keep_refusal:

@@ -127,14 +127,22 @@ class Lexical:
         """Per chunk: the share of the query's distinct terms it holds, each term weighted by
         its BM25 inverse document frequency (a term no chunk holds weighs the most)."""
         out = np.zeros(self.num_docs, dtype=np.float32)
-        total = 0.0
+        for term, weight in self.weights(query).items():
+            t = self.vocab.get(term)
+            if t is not None:
+                out[self._indices[int(self._indptr[t]) : int(self._indptr[t + 1])]] += weight
+        return out
+
+    def weights(self, query: str) -> dict[str, float]:
+        """The query's distinct terms, each weighted by its BM25 inverse document frequency (a
+        term no chunk holds weighs the most), the weights summing to one."""
+        found = {}
         for term in set(terms(query)):
             t = self.vocab.get(term)
-            start, stop = (0, 0) if t is None else (int(self._indptr[t]), int(self._indptr[t + 1]))
-            weight = math.log(1.0 + (self.num_docs - (stop - start) + 0.5) / (stop - start + 0.5))
-            total += weight
-            out[self._indices[start:stop]] += weight
-        return out / total if total else out
+            held = 0 if t is None else int(self._indptr[t + 1]) - int(self._indptr[t])
+            found[term] = math.log(1.0 + (self.num_docs - held + 0.5) / (held + 0.5))
+        total = sum(found.values())
+        return {term: weight / total for term, weight in found.items()} if total else {}
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for the query (zeros when no term is known); a term that

@@ -21,7 +21,7 @@ from qa.attribution import Speaker
 from qa.chunking import Chunk
 from qa.embedding import ENCODER_ENV, MODEL_ENV, Embedder, SentenceTransformerEmbedder, query_embedder
 from qa.errors import IndexStaleError, IndexWriteError, QAError, SourceError
-from qa.lexical import defined_terms
+from qa.lexical import defined_terms, terms
 from qa.lexicon import MONTHS, WEEKDAYS
 from qa.question import SpeakerIndex, answer_type, clean_question, speaker_words, speakers_named, topic_words
 from qa.reading import is_furniture, load_article
@@ -34,6 +34,7 @@ EVIDENCE_MARGIN = 0.05  # sentences this close to a chunk's best one are evidenc
 _EVIDENCE_MAX = 3
 _MONTHS = "|".join(MONTHS)
 _DAYS = "|".join(WEEKDAYS)
+_HOW_MANY = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
 # what a passage must hold to answer a question of each kind
 ANSWER_SHAPES = {
     "when": re.compile(
@@ -50,6 +51,12 @@ ANSWER_SHAPES = {
 }
 
 
+def lexical_question(question: str) -> str:
+    """The question as BM25 and the term coverage read it: "how many" and "how much" ask for a
+    figure, their "many" and "much" are no words a passage should share."""
+    return _HOW_MANY.sub("how", question)
+
+
 @dataclass(frozen=True)
 class Ranking:
     """How dense and lexical scores are fused; fitted by `python -m bench fit` and stored as data."""
@@ -61,12 +68,22 @@ class Ranking:
     version: int = 1
     coverage: float = 0.0  # weight of the share of the question's terms (by IDF) a passage holds
     definition: float = 0.0  # added where a passage defines the thing a "what is X" question names
+    sentence_coverage: float = 0.0  # weight of the largest share of those terms one of its sentences holds
 
     @classmethod
     def bundled(cls) -> Ranking:
         path = Path(__file__).resolve().parent / "data" / "ranking.json"
         data = json.loads(path.read_text(encoding="utf-8"))
-        names = ("dense_share", "sentence_share", "speaker_boost", "type_bonus", "version", "coverage", "definition")
+        names = (
+            "dense_share",
+            "sentence_share",
+            "speaker_boost",
+            "type_bonus",
+            "version",
+            "coverage",
+            "definition",
+            "sentence_coverage",
+        )
         return cls(**{k: data[k] for k in names if k in data})
 
 
@@ -269,6 +286,7 @@ class Searcher:
                 define it ("X, a ...", "X is a ...") get the fitted bonus.
         """
         vector = self.encode(question) if vector is None else vector
+        question = lexical_question(question)
         lexical = self.index.lexical.scores(question)
         candidates = self._candidates(vector, lexical, restrict)
         if len(candidates) == 0:
@@ -284,6 +302,8 @@ class Searcher:
         pool_fused = r.dense_share * _minmax(pool_mixed) + (1 - r.dense_share) * _minmax(lexical[pool])
         if r.coverage:
             pool_fused += r.coverage * self.index.lexical.coverage(question)[pool]
+        if r.sentence_coverage:
+            pool_fused += r.sentence_coverage * self.sentence_coverage(question)[pool]
         at = np.searchsorted(pool, candidates)  # both sorted
         dense, best, mixed, fused = pool_dense[at], pool_best[at], pool_mixed[at], pool_fused[at]
         lex = lexical[candidates]
@@ -317,6 +337,28 @@ class Searcher:
         flags = np.zeros(len(self._chunks), dtype=np.float32)
         flags[defined.get(stem, [])] = 1.0
         return flags
+
+    def sentence_coverage(self, question: str) -> np.ndarray:
+        """Per chunk: the largest share of the question's terms (weighted as in the chunk
+        coverage) that one of its sentences holds, with who says it as BM25 reads it; an
+        answer tends to sit in one sentence."""
+        holders: dict[str, np.ndarray] | None = self.__dict__.get("_sentence_terms")
+        if holders is None:  # term -> the sentences that hold it (read once per index)
+            found: dict[str, list[int]] = {}
+            for row, (cid, start, end) in enumerate(self._sentences.tolist()):
+                chunk = self._chunks[cid]
+                said = " ".join(
+                    filter(None, [chunk.text[start - chunk.start : end - chunk.start], chunk.speaker, chunk.role])
+                )
+                for term in set(terms(said)):
+                    found.setdefault(term, []).append(row)
+            holders = {term: np.asarray(rows, dtype=np.int64) for term, rows in found.items()}
+            self.__dict__["_sentence_terms"] = holders
+        scores = np.zeros(len(self._sentences), dtype=np.float32)
+        for term, weight in self.index.lexical.weights(question).items():
+            if term in holders:
+                scores[holders[term]] += weight
+        return np.maximum.reduceat(scores, self._first) if len(scores) else np.zeros(len(self._chunks), np.float32)
 
     def furniture(self) -> np.ndarray:
         """1 for every chunk that is a headline, a caption or a video link, else 0 (cached)."""
