@@ -106,12 +106,15 @@ def embedding_text(chunk: Chunk) -> str:
     return chunk.text
 
 
-def lexical_text(chunk: Chunk) -> str:
+def lexical_text(chunk: Chunk, start: int | None = None, end: int | None = None) -> str:
     """What BM25 indexes: the words, and who says them. A passage that says "the company" is
-    still found by the company's name when its speaker's role names it."""
+    still found by the company's name when its speaker's role names it. With `start` and
+    `end` (source offsets), the same of one span of the chunk (a sentence)."""
+    first, last = (chunk.start if start is None else start), (chunk.end if end is None else end)
+    text = chunk.text[first - chunk.start : last - chunk.start]
     if chunk.speaker is None:
-        return chunk.text
-    return " ".join(filter(None, [chunk.text, chunk.speaker, chunk.role]))
+        return text
+    return " ".join(filter(None, [text, chunk.speaker, chunk.role]))
 
 
 def sentence_rows(chunks: list[Chunk]) -> list[list[int]]:

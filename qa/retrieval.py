@@ -18,7 +18,7 @@ import numpy as np
 from qa import article as articles
 from qa import store
 from qa.attribution import Speaker
-from qa.chunking import Chunk
+from qa.chunking import Chunk, lexical_text
 from qa.embedding import ENCODER_ENV, MODEL_ENV, Embedder, SentenceTransformerEmbedder, query_embedder
 from qa.errors import IndexStaleError, IndexWriteError, QAError, SourceError
 from qa.lexical import defined_terms, terms
@@ -346,11 +346,7 @@ class Searcher:
         if holders is None:  # term -> the sentences that hold it (read once per index)
             found: dict[str, list[int]] = {}
             for row, (cid, start, end) in enumerate(self._sentences.tolist()):
-                chunk = self._chunks[cid]
-                said = " ".join(
-                    filter(None, [chunk.text[start - chunk.start : end - chunk.start], chunk.speaker, chunk.role])
-                )
-                for term in set(terms(said)):
+                for term in set(terms(lexical_text(self._chunks[cid], start, end))):
                     found.setdefault(term, []).append(row)
             holders = {term: np.asarray(rows, dtype=np.int64) for term, rows in found.items()}
             self.__dict__["_sentence_terms"] = holders
