@@ -90,10 +90,18 @@ def hit1(
 def fit_fusion(embedder: Any, held: dict[str, float] | None = None) -> dict[str, Any]:
     """`held`: weights kept at the given values (their grid is that one value)."""
     held = held or {}
-    coverages = [held["coverage"]] if "coverage" in held else COVERAGES
-    bonuses = [held["type_bonus"]] if "type_bonus" in held else TYPE_BONUSES
-    definitions = [held["definition"]] if "definition" in held else DEFINITIONS
-    in_sentences = [held["sentence_coverage"]] if "sentence_coverage" in held else SENTENCE_COVERAGES
+    grids = {
+        name: [held[name]] if name in held else grid
+        for name, grid in (
+            ("coverage", COVERAGES),
+            ("type_bonus", TYPE_BONUSES),
+            ("definition", DEFINITIONS),
+            ("sentence_coverage", SENTENCE_COVERAGES),
+        )
+    }
+    if set(held) - set(grids):
+        raise SystemExit(f"--hold: no fitted weight called {', '.join(sorted(set(held) - set(grids)))}")
+    coverages, bonuses, definitions, in_sentences = grids.values()
     train = fusion_scores("retrieval-only", embedder)
     test = fusion_scores("labelled", embedder)
     grid = {(d, s): hit1(train, d, s) for d in DENSE_SHARES for s in SENTENCE_SHARES}
