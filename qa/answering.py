@@ -49,6 +49,7 @@ from qa.question import (
 )
 from qa.reference import organisations, references
 from qa.retrieval import ANSWER_SHAPES, Hit, Searcher, within
+from qa.speech import name_gender
 
 _NEXT = re.compile(r"\b(?:next|after that|afterwards|then|went on)\b", re.IGNORECASE)
 _NEXT_WORDS = frozenset(terms("next after that afterwards then went on"))
@@ -417,10 +418,14 @@ def _naming(question: str, name: str, wanted: str | None) -> str:
     return "".join(out)
 
 
-def _carried(question: str, named: list[Speaker], context: _Context, retriever: Searcher) -> tuple[list[Speaker], bool]:
-    """The speaker a follow-up is about, from the conversation; and whether a pronoun was left unresolved."""
+def _carried(
+    question: str, named: list[Speaker], context: _Context, retriever: Searcher
+) -> tuple[list[Speaker], bool, str | None]:
+    """The speaker a follow-up is about, from the conversation; whether a pronoun was left
+    unresolved; and, where no speaker of the chat fits a "he" or "she", the person the last
+    question named whom the article mentions without quoting."""
     if _own_subject(question, named):
-        return [], False
+        return [], False, None
     wanted = pronoun(question)
     follow = (
         wanted is not None
@@ -428,18 +433,43 @@ def _carried(question: str, named: list[Speaker], context: _Context, retriever: 
         or bool(_ELSE.search(question) and not set(terms(question)) - QUESTION_WORDS)
     )
     if not follow:
-        return [], False
+        return [], False, None
     index = retriever.speaker_index
     for name in reversed(context.speakers):
         speaker = index.speakers.get(name)
         if speaker and (wanted is None or compatible(speaker, wanted)):
-            return [speaker], False
+            return [speaker], False, None
     if wanted in ("he", "she"):
+        person = _person_asked(retriever, context.asked, wanted)
+        if person is not None:
+            return [], False, person
         fits = [s for s in retriever.speakers if compatible(s, wanted)]
         if len(fits) == 1:
-            return fits, False
-        return [], True
-    return [], False
+            return fits, False, None
+        return [], True, None
+    return [], False, None
+
+
+def _person_asked(retriever: Searcher, asked: str | None, wanted: str | None) -> str | None:
+    """ "Who was Alexandre Yersin?" then "What was named after him?": the one person the last
+    question named, every word of the name the article's, whose given name fits the pronoun."""
+    if not asked or wanted not in ("he", "she"):
+        return None
+    surface, _ = _vocabulary(retriever)
+    found = []
+    run: list[Any] = []
+    for token in [*parse(asked), None]:
+        proper = token is not None and token.pos_ == "PROPN" and token.text[:1].isupper()
+        if proper or (token is not None and run and token.text == "-" and not token.whitespace_):
+            run.append(token)  # "Paul-Louis Simond" parses as "Paul", "-", "Louis", "Simond"
+            continue
+        name = asked[run[0].idx : run[-1].idx + len(run[-1].text)] if run else ""
+        parts = name.split()
+        if len(parts) >= 2 and all(w in surface for w in words(name)):
+            given = parts[0].split("-")[0]  # the given name's first part tells: "Paul" of "Paul-Louis"
+            found += [name] if name_gender(" ".join([given, *parts[1:]])) == wanted else []
+        run = []
+    return found[0] if len(found) == 1 else None
 
 
 def _speaker_list(question: str, named: bool) -> bool:
@@ -534,14 +564,14 @@ def _answer(
     subject = None if named else asked_subject(text)
     if subject:
         named = _described(subject, index)
-        if not named and not _plural_description(subject):
+        if not named and not _plural_description(subject) and not _mentioned(retriever, subject):
             return _abstain(text, f"the article quotes no {subject.removeprefix('the ')}", None)
     view = holds(text)
     holder = None if named or subject else view
     if holder:
         named = _described(holder, index)  # "What does the Xiaomi boss think ...", if someone fits
 
-    carried, unresolved = ([], False) if speaker else _carried(text, named, context, retriever)
+    carried, unresolved, person = ([], False, None) if speaker else _carried(text, named, context, retriever)
     leans = context.asked is not None and not speaker and _leans_on(text, named)
     if unresolved:
         return _abstain(text, f"no one quoted in the article fits '{pronoun(text)}'", None)
@@ -579,6 +609,9 @@ def _answer(
             query = _naming(query, carried[0].name, pronoun(text))
             if _points_back(text):
                 query = f"{context.asked} {query}"
+        elif person is not None:
+            # a person the article names without quoting: "What was named after Alexandre Yersin?"
+            query = _naming(query, person, pronoun(text))
         elif not carried:
             # otherwise it is searched after the turn it leans on: "How often?" after "What
             # will the province send?"
@@ -631,6 +664,12 @@ def _answer(
         introduced = _introduction(retriever, focus_name, ids)
         if introduced is not None:
             return replace(_passages(text, "", [introduced]), speaker=focus_name, query=query)
+    if person and topic and set(topic.values()) <= _ROLE_WORDS and _WHAT_WHO.match(text):
+        # the same about a person the article names without quoting: the passage naming them
+        ids = within([c.id for c in retriever.chunks if person in c.text], scope) or []
+        introduced = _introduction(retriever, person, ids)
+        if introduced is not None:
+            return replace(_passages(text, "", [introduced]), query=query)
     # a figure or a code the article never writes: what comes close holds another figure
     # ("What did she say about 5G?", "How many homes burned in 2019?")
     foreign = foreign_names(text, surface) + unknown_numbers(text, surface)
@@ -816,6 +855,13 @@ def _described(subject: str, index: SpeakerIndex) -> list[Speaker]:
         return []
     best = max(score for score, _ in loose.values())
     return [index.speakers[name] for name, (score, _) in sorted(loose.items()) if score == best]
+
+
+def _mentioned(retriever: Searcher, subject: str) -> bool:
+    """Whether a name the question asks about is one the article uses, quoted or not: "What
+    did Murdoch call sport?" where the article tells that Murdoch described it so."""
+    surface, _ = _vocabulary(retriever)
+    return subject[:1].isupper() and all(w in surface for w in words(subject))
 
 
 def _plural_description(subject: str) -> bool:

@@ -247,7 +247,12 @@ def _clause_before(verb: Any, phrase: Phrase, start: int) -> bool:
     doc = verb.doc
     at = min(phrase.start, verb.idx)
     head = doc.text[start:at].rstrip()
-    return head.endswith(",") and len(head.split()) >= 4 and verb.lemma_.lower() not in CLAUSE_ONLY
+    if not (head.endswith(",") and len(head.split()) >= 4 and verb.lemma_.lower() not in CLAUSE_ONLY):
+        return False
+    # a clause has a verb of its own, and the speech verb reports it, not an object of its own:
+    # "In the first half of the century, a plague claimed a million victims" is no speech
+    clause_verb = any(t.pos_ in ("VERB", "AUX") for t in doc if start <= t.idx < at)
+    return clause_verb and not any(c.dep_ == "dobj" for c in verb.children)
 
 
 def _object_then_that(verb: Any) -> int | None:
@@ -276,12 +281,27 @@ def _subject_of(verb: Any) -> Any | None:
     for _ in range(3):
         for child in token.children:
             if child.dep_ == "nsubj":
-                return child
+                return _antecedent(child) if child.lower_ == "who" and token.dep_ != "relcl" else child
         if token.dep_ == "relcl":  # "a person who said ..."
             return token.head
         if token.dep_ in ("advcl", "conj", "xcomp") and (token.tag_ in ("VBG", "VBD", "VBZ", "VBP", "VB")):
             token = token.head
             continue
+        return None
+    return None
+
+
+def _antecedent(who: Any) -> Any | None:
+    """Whom a "who" stands for when the parser did not hang its clause from them: the closest
+    name or noun before it, past a date or a place phrase ("the work of J. F. D. Shrewsbury in
+    1970, who noted that ..."); None when a verb comes first."""
+    for token in reversed(who.doc[: who.i]):
+        if token.pos_ in ("PUNCT", "ADP", "NUM", "DET") or (token.dep_ == "pobj" and token.head.lower_ in ("in", "on")):
+            continue
+        if token.pos_ in ("VERB", "AUX"):
+            return None
+        if token.pos_ in ("NOUN", "PROPN"):
+            return token
         return None
     return None
 

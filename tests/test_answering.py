@@ -112,6 +112,41 @@ def test_where_a_firm_is_based_is_the_passage_that_describes_it_so(real_embedder
     assert "Oslo-based" not in r.answer("Where are the robots selling fastest?").hits[0].text
 
 
+OBSERVATORY = """The Varn Observatory is a research observatory on the slopes of Mount Ellery in northern Norland.
+
+It was founded in 1911 by the astronomer Henrik Tallberg, who had studied in Uppsala before he moved north.
+
+The main telescope, a 1.2-metre reflector, was built by the Lund firm Sollen & Berg and installed in 1924. Moravec later described the instrument as "a patient old friend" in her memoir.
+
+Its first director was Agnes Moravec, a physicist who led the observatory until 1952 and catalogued more than 3,000 variable stars.
+
+Today the site is run by the University of Norland and hosts about 12,000 visitors a year.
+
+Ralf Oster, a local historian, said the observatory was "the town's window on the sky".
+"""
+
+
+def test_people_the_article_names_without_quoting_them(real_embedder, tmp_path):
+    """An encyclopedic text quotes few people but names many: "he" or "she" after a question
+    about one of them is that person, not a refusal and not the one man it quotes; asking
+    how one of them described something searches, it does not say the article quotes no one."""
+    source = tmp_path / "observatory.txt"
+    source.write_text(OBSERVATORY, encoding="utf-8")
+    store.build([source], tmp_path / "index", embedder=real_embedder)
+    r = Retriever.load(tmp_path / "index", embedder=real_embedder)
+    turns = [
+        ("Who was Agnes Moravec?", "What did she catalogue?", "variable stars"),
+        ("Who was Henrik Tallberg?", "Where had he studied?", "Uppsala"),
+        ("Who was Agnes Moravec?", "What was her job?", "first director"),
+        ("Who runs the observatory today?", "How did Moravec describe the telescope?", "patient old friend"),
+    ]
+    for before, question, expected in turns:
+        answer = r.answer(question, history=[before])
+        assert not answer.abstained and expected in answer.hits[0].text, (before, question, answer.message)
+    # a pronoun that fits no one the chat named is still refused
+    assert r.answer("What did she catalogue?", history=["When was the observatory founded?"]).abstained
+
+
 def test_a_self_contained_question_is_not_taken_over_by_history(retriever: Retriever):
     alone = retriever.answer("When did Xiaomi begin its all-in-AI strategy?")
     after = retriever.answer(

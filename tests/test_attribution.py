@@ -376,3 +376,33 @@ def test_a_paragraph_too_long_to_parse_is_read_by_the_patterns():
     )
     found = attribute(article.parse(text, doc="t"))
     assert [s.speaker for s in found.statements if s.kind != "narration"] == ["Mara Quinn", "Mara Quinn"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In the first half of the 17th century, a plague claimed some 1.7 million victims in Italy.",
+        "During that time in Europe, on May 18, 1756, England formally declared war on France.",
+        "Just two days later, the French physicist announced his own method of liquefying the gas.",
+    ],
+)
+def test_a_verb_with_an_object_of_its_own_reports_no_clause_before_it(text: str):
+    """A comma-ended opening without a verb is no reported clause: a plague that "claimed"
+    victims, a country that "declared" war, say nothing."""
+    from qa import article
+    from qa.attribution import attribute
+
+    found = attribute(article.parse(text, doc="t"))
+    assert [s.speaker for s in found.statements] == [None]
+
+
+def test_who_names_the_person_before_it_when_the_parse_hangs_the_clause_elsewhere():
+    from qa import article
+    from qa.attribution import attribute
+
+    text = (
+        "The theory was first challenged by the work of the British bacteriologist J. F. D. Shrewsbury "
+        "in 1970, who noted that the reported death rates were inconsistent with the modern disease."
+    )
+    found = attribute(article.parse(text, doc="t"))
+    assert [s.speaker for s in found.statements] == ["J. F. D. Shrewsbury"]
