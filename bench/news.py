@@ -1,10 +1,11 @@
-"""Questions on the ten test news articles: first questions, and follow-ups with the turn
-before them.
+"""Questions on articles: the ten test news articles (first questions, and follow-ups with the
+turn before them) and three SQuAD 2.0 encyclopedia articles (reader questions and follow-ups).
 
 python -m bench news [--questions FILE ...] [--index-root DIR] [--json]
 
-Each question names the test article it is about (`article`, a file in tests/news/) and, for
-a follow-up, the earlier turn of its chat (`history`). One index is built per article (kept
+Each question names the article it is about (`article`: a file in tests/news/, else the title
+of a SQuAD 2.0 article in bench/data/squad2/) and, for a follow-up, the earlier turn of its
+chat (`history`). One index is built per article (kept
 in --index-root when given, so a second run reuses them). Printed per question file, side by
 side on the same questions, every system on one question before the next:
 
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = ("news-questions.jsonl", "news-followups.jsonl")
+FILES = ("news-questions.jsonl", "news-followups.jsonl", "encyclopedia-questions.jsonl", "encyclopedia-test.jsonl")
 
 
 def read(path: Path) -> dict[str, list[dict[str, Any]]]:
@@ -39,6 +40,19 @@ def read(path: Path) -> dict[str, list[dict[str, Any]]]:
             row = json.loads(line)
             by_article[row["article"]].append(row)
     return by_article
+
+
+def source_of(article: str) -> Path:
+    """A test news article by its file name, else a SQuAD 2.0 article by its title."""
+    path = ROOT / "tests" / "news" / f"{article}.txt"
+    if path.exists():
+        return path
+    from bench.squad import article_file, load
+
+    articles, _ = load("all")
+    if article not in articles:
+        raise SystemExit(f"no test news article or SQuAD article called {article!r}")
+    return article_file(article, articles[article])
 
 
 def outcome(
@@ -72,7 +86,7 @@ def score(results: list[tuple[dict[str, Any], bool, list[int], list[str | None]]
         "unanswerable_refused": round(refused / max(1, unanswerable), 3),
         "decisions": round((hit1 + refused) / max(1, len(results)), 3),
     }
-    if speakers:
+    if speakers and named:
         figures["speaker"] = round(
             sum(bool(s) and not a and s[0] == r["speaker"] for r, a, s in named) / max(1, len(named)), 3
         )
@@ -92,7 +106,7 @@ def run(files: list[Path], root: Path) -> dict[str, dict[str, dict[str, float]]]
         systems = ["answer", *(["answer, no history"] if follow else []), "search", "bm25s", "dense flat"]
         results: dict[str, list[Any]] = {s: [] for s in systems}
         for article, rows in sorted(by_article.items()):
-            source = ROOT / "tests" / "news" / f"{article}.txt"
+            source = source_of(article)
             retriever = current_retriever(source, root / article, embedder)
             # the peers rank the article's paragraphs as the project numbers them
             peers = Peers([p.text for p in articles.load(source).paragraphs], embedder)
