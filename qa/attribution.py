@@ -17,7 +17,7 @@ from qa import lexicon, speech
 from qa.article import Article, Paragraph
 
 KINDS = ("direct", "partial", "indirect", "source", "narration")
-SETTINGS_VERSION = 12  # bump when the rules change, so old indexes are rebuilt
+SETTINGS_VERSION = 13  # bump when the rules change, so old indexes are rebuilt
 
 _OPEN_QUOTES = "\u201c"
 _CLOSE_QUOTES = "\u201d"
