@@ -464,11 +464,13 @@ def _person_asked(retriever: Searcher, asked: str | None, wanted: str | None) ->
             run.append(token)  # "Paul-Louis Simond" parses as "Paul", "-", "Louis", "Simond"
             continue
         name = asked[run[0].idx : run[-1].idx + len(run[-1].text)] if run else ""
-        parts = name.split()
-        if len(parts) >= 2 and all(w in surface for w in words(name)):
-            given = parts[0].split("-")[0]  # the given name's first part tells: "Paul" of "Paul-Louis"
-            found += [name] if name_gender(" ".join([given, *parts[1:]])) == wanted else []
         run = []
+        parts = name.split()
+        if len(parts) < 2 or not all(w in surface for w in words(name)):
+            continue
+        given = parts[0].split("-")[0]  # the given name's first part tells: "Paul" of "Paul-Louis"
+        if name_gender(" ".join([given, *parts[1:]])) == wanted:
+            found.append(name)
     return found[0] if len(found) == 1 else None
 
 
