@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -42,14 +43,21 @@ def read(path: Path) -> dict[str, list[dict[str, Any]]]:
     return by_article
 
 
+@lru_cache(maxsize=1)
+def _squad_articles() -> dict[str, list[str]]:
+    from bench.squad import load
+
+    return load("all")[0]  # read once per run, not once per article
+
+
 def source_of(article: str) -> Path:
     """A test news article by its file name, else a SQuAD 2.0 article by its title."""
     path = ROOT / "tests" / "news" / f"{article}.txt"
     if path.exists():
         return path
-    from bench.squad import article_file, load
+    from bench.squad import article_file
 
-    articles, _ = load("all")
+    articles = _squad_articles()
     if article not in articles:
         raise SystemExit(f"no test news article or SQuAD article called {article!r}")
     return article_file(article, articles[article])

@@ -455,7 +455,6 @@ def _person_asked(retriever: Searcher, asked: str | None, wanted: str | None) ->
     question named, every word of the name the article's, whose given name fits the pronoun."""
     if not asked or wanted not in ("he", "she"):
         return None
-    surface, _ = _vocabulary(retriever)
     found = []
     run: list[Any] = []
     for token in [*parse(asked), None]:
@@ -466,7 +465,7 @@ def _person_asked(retriever: Searcher, asked: str | None, wanted: str | None) ->
         name = asked[run[0].idx : run[-1].idx + len(run[-1].text)] if run else ""
         run = []
         parts = name.split()
-        if len(parts) < 2 or not all(w in surface for w in words(name)):
+        if len(parts) < 2 or not _uses(retriever, name):
             continue
         given = parts[0].split("-")[0]  # the given name's first part tells: "Paul" of "Paul-Louis"
         if name_gender(" ".join([given, *parts[1:]])) == wanted:
@@ -862,8 +861,13 @@ def _described(subject: str, index: SpeakerIndex) -> list[Speaker]:
 def _mentioned(retriever: Searcher, subject: str) -> bool:
     """Whether a name the question asks about is one the article uses, quoted or not: "What
     did Murdoch call sport?" where the article tells that Murdoch described it so."""
+    return subject[:1].isupper() and _uses(retriever, subject)
+
+
+def _uses(retriever: Searcher, name: str) -> bool:
+    """Whether the article (or a speaker's name or role) has every word of a name."""
     surface, _ = _vocabulary(retriever)
-    return subject[:1].isupper() and all(w in surface for w in words(subject))
+    return all(w in surface for w in words(name))
 
 
 def _plural_description(subject: str) -> bool:
