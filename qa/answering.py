@@ -36,6 +36,7 @@ from qa.question import (
     focus_heads,
     foreign_names,
     holds,
+    kind_asked,
     parse,
     pronoun,
     says,
@@ -634,6 +635,8 @@ def _answer(
     vectors = retriever.encode_many([query, *unmatched])
     limited = restrict is not None or lead is not None
     missing = _still_missing(retriever, unmatched, vectors[1:], covered if limited else None)
+    kinds = kind_asked(text)
+    missing = [w for w in missing if everything[w] not in kinds]
 
     ranked = [
         h

@@ -356,6 +356,18 @@ def focus_heads(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(w for t in found if t.lower_ not in ANSWER_CATEGORIES for w in words(t.text)))
 
 
+def kind_asked(question: str) -> frozenset[str]:
+    """The stems of the kind of thing a "what/which N" question asks for: "What PROBLEM does
+    the sector face?", "Which EDITION is this?". The answer is one of them; the article
+    need not use the word itself."""
+    return frozenset(
+        stem
+        for token in parse(question)
+        if token.lower_ in ("what", "which") and token.dep_ == "det" and token.head.pos_ == "NOUN"
+        for stem in terms(token.head.text)
+    )
+
+
 _MODIFIER = frozenset({"amod"})  # a name that only describes the word it stands before
 # a month or a weekday is a date, which an article may give in another form ("Feb", "2/14")
 _CALENDAR = re.compile(

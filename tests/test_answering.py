@@ -147,6 +147,21 @@ def test_people_the_article_names_without_quoting_them(real_embedder, tmp_path):
     assert r.answer("What did she catalogue?", history=["When was the observatory founded?"]).abstained
 
 
+def test_the_kind_a_question_asks_for_need_not_be_in_the_article(real_embedder, tmp_path):
+    """ "Which scholar founded it?": the answer is one of a kind (an astronomer), and the
+    article need not use the word for the kind; the question is answered, not refused."""
+    source = tmp_path / "observatory.txt"
+    source.write_text(OBSERVATORY, encoding="utf-8")
+    store.build([source], tmp_path / "index", embedder=real_embedder)
+    r = Retriever.load(tmp_path / "index", embedder=real_embedder)
+    for question, expected in (
+        ("Which scholar founded the observatory?", "Henrik Tallberg"),
+        ("What landmark is the observatory near?", "Mount Ellery"),
+    ):
+        answer = r.answer(question)
+        assert not answer.abstained and expected in answer.hits[0].text, (question, answer.message)
+
+
 def test_a_self_contained_question_is_not_taken_over_by_history(retriever: Retriever):
     alone = retriever.answer("When did Xiaomi begin its all-in-AI strategy?")
     after = retriever.answer(

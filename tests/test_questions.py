@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.answering import _about_article, _leans_on, _naming, _speaker_list, quote_block
-from qa.question import asked_subject, focus_heads
+from qa.question import asked_subject, focus_heads, kind_asked
 
 
 @pytest.mark.parametrize(
@@ -24,6 +24,19 @@ from qa.question import asked_subject, focus_heads
 )
 def test_focus_heads(question, focus):
     assert focus_heads(question) == focus
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("Which edition of the conference is this?", {"edit"}),
+        ("What problem does the sector face?", {"problem"}),
+        ("What did the firm say about prices?", set()),
+        ("How many people attended?", set()),
+    ],
+)
+def test_kind_asked(question, kinds):
+    assert kind_asked(question) == kinds
 
 
 @pytest.mark.parametrize(
