@@ -76,6 +76,21 @@ _CLOCK = re.compile(
     re.IGNORECASE,
 )
 _DATED_DEPTH = 3  # the closest passages a dated question's answer must find a date among
+# a question after a sum of money: "How much did the arena cost?", "What was its revenue?"
+_PRICED = re.compile(
+    r"^\s*(?:how much (?!of\b)(?:money\b|.*\b(?:cost|costs|costing|pay|pays|paid|paying|spend|spends|spent"
+    r"|spending|invest|invests|invested|investing|earn|earns|earned|earning|charge|charges|charged|worth"
+    r"|owe|owes|owed|sell for|sold for|buy for|bought for)\b)"
+    r"|(?:what|how much) (?:is|was|are|were) (?:the |its |their |his |her )?(?:[\w'\u2019]+ ){0,2}"
+    r"(?:price|cost|revenue|budget|salary|fee|fare|turnover|profit)s?\b)",
+    re.IGNORECASE,
+)
+# a sum of money (or the word that says none is asked: "entry is free")
+_MONEY = re.compile(
+    r"[$\u00a3\u20ac\u00a5\u20b9]|\b(?:dollars?|pounds?|euros?|yuan|renminbi|yen|francs?|cents?|pence|lira|lire"
+    r"|marks|rupees?|roubles?|rubles?|pesos?|krona|kronor|kroner|shillings?|guineas?|USD|GBP|EUR|RMB|CAD|AUD|free)\b",
+    re.IGNORECASE,
+)
 # what tells that a sentence's date is one still to come (or one set in advance)
 _AHEAD = re.compile(
     r"\b(?:will|would|shall|scheduled|due|set to|expected|expects?|plans?|planned|planning|upcoming|later"
@@ -693,13 +708,15 @@ def _answer(
             exact=getattr(retriever, "exact", True),
         )
         undated = answers and _undated(retriever, text, ranked[:_DATED_DEPTH])
-        answers = answers and not undated
+        unpriced = answers and not undated and _unpriced(text, ranked[:_DATED_DEPTH])
+        answers = answers and not undated and not unpriced
         opening = None if answers or confined is not None else _event_lead(retriever, text, everything, lead, docs)
         if opening is not None:
             ranked = [opening] + [h for h in ranked if h.chunk_id != opening.chunk_id]
         elif not answers:
             dates = "a date still to come" if _to_come(text) else "a date"
             reason = f"no passage close to it gives {dates}" if undated else _why(missing, text, surface)
+            reason = "no passage close to it gives a sum of money" if unpriced else reason
             answer = _abstain(text, reason, focus_name, confidence)
             return replace(answer, features=values)
 
@@ -762,6 +779,12 @@ def _undated(retriever: Searcher, text: str, closest: Sequence[Hit]) -> bool:
         return not any(_ahead(text, h.text) for h in closest)
     shaped = retriever.shapes("when")
     return not any(shaped[h.chunk_id] or _CLOCK.search(h.text) for h in closest)
+
+
+def _unpriced(text: str, closest: Sequence[Hit]) -> bool:
+    """ "How much did Xiaomi spend on AI?": a question after a sum of money where none of the
+    closest passages names one; what comes close then holds another kind of figure, or none."""
+    return bool(_PRICED.match(text)) and not any(_MONEY.search(h.text) for h in closest)
 
 
 def _to_come(question: str) -> bool:

@@ -162,6 +162,25 @@ def test_the_kind_a_question_asks_for_need_not_be_in_the_article(real_embedder, 
         assert not answer.abstained and expected in answer.hits[0].text, (question, answer.message)
 
 
+def test_a_question_after_a_sum_of_money_needs_a_passage_naming_one(real_embedder, tmp_path):
+    """ "How much did the telescope cost?" of a text that names no sum of money is refused,
+    though a passage about the telescope comes close; where the text gives a price, it is
+    the answer."""
+    for name, text in (("plain", OBSERVATORY), ("priced", OBSERVATORY + PRICED_LINE)):
+        source = tmp_path / f"{name}.txt"
+        source.write_text(text, encoding="utf-8")
+        store.build([source], tmp_path / name, embedder=real_embedder)
+    plain = Retriever.load(tmp_path / "plain", embedder=real_embedder)
+    answer = plain.answer("How much did the main telescope cost?")
+    assert answer.abstained and "sum of money" in answer.message, answer.message
+    priced = Retriever.load(tmp_path / "priced", embedder=real_embedder)
+    answer = priced.answer("How much did the visitor centre cost?")
+    assert not answer.abstained and "kronor" in answer.hits[0].text, answer.message
+
+
+PRICED_LINE = "\nA visitor centre beside the main dome cost 4.5 million kronor and opened in 2019.\n"
+
+
 def test_a_self_contained_question_is_not_taken_over_by_history(retriever: Retriever):
     alone = retriever.answer("When did Xiaomi begin its all-in-AI strategy?")
     after = retriever.answer(
