@@ -76,6 +76,28 @@ _CLOCK = re.compile(
     re.IGNORECASE,
 )
 _DATED_DEPTH = 3  # the closest passages a dated question's answer must find a date among
+# "When was the firm founded?", "What year was she born?": the date a thing began, asked with
+# the verb at the question's end; the date must stand beside a word for that beginning
+_ORIGIN = re.compile(
+    r"^\s*(?:when|(?:in )?(?:what|which) year) (?:was|were|did) .+?\b(?P<verb>found|founded|establish|established"
+    r"|form|formed|create|created|born|build|built|launch|launched|open|opened)"
+    r"(?:\s+(?:by|in|at|on|as|near)\b[^?]*)?\s*\??\s*$",
+    re.IGNORECASE,
+)
+_FOUNDED = r"found(?:ed|ing|er|ers|ation)?|establish\w*|set up"
+_ORIGINS = {
+    verb: re.compile(rf"\b(?:{words})\b", re.IGNORECASE)
+    for verb, words in (
+        ("found", _FOUNDED),
+        ("establish", _FOUNDED + r"|creat\w*|form(?:ed|ation)"),
+        ("form", _FOUNDED + r"|creat\w*|form(?:ed|ation|ing)"),
+        ("creat", _FOUNDED + r"|creat\w*|form(?:ed|ation)|made|introduc\w*|enact\w*|passed|signed|adopt\w*"),
+        ("born", r"born|birth|\(\s*(?:b\.\s*)?\d{3,4}\s*[-\u2013]"),
+        ("buil", r"buil[td]\w*|construct\w*|erect\w*|complet\w*"),
+        ("launch", r"launch\w*|introduc\w*|debut\w*|start\w*|unveil\w*|releas\w*|began|begun"),
+        ("open", r"open\w*|inaugurat\w*"),
+    )
+}
 # a question after a sum of money: "How much did the arena cost?", "What was its revenue?"
 _PRICED = re.compile(
     r"^\s*(?:how much (?!of\b)(?:money\b|.*\b(?:cost|costs|costing|pay|pays|paid|paying|spend|spends|spent"
@@ -714,7 +736,9 @@ def _answer(
         if opening is not None:
             ranked = [opening] + [h for h in ranked if h.chunk_id != opening.chunk_id]
         elif not answers:
+            origin = _ORIGIN.match(text)
             dates = "a date still to come" if _to_come(text) else "a date"
+            dates = f"a date for '{origin.group('verb')}'" if origin else dates
             reason = f"no passage close to it gives {dates}" if undated else _why(missing, text, surface)
             reason = "no passage close to it gives a sum of money" if unpriced else reason
             answer = _abstain(text, reason, focus_name, confidence)
@@ -777,8 +801,22 @@ def _undated(retriever: Searcher, text: str, closest: Sequence[Hit]) -> bool:
         return False
     if _to_come(text):
         return not any(_ahead(text, h.text) for h in closest)
+    origin = _ORIGIN.match(text)
+    if origin:
+        # "When was Xiaomi founded?": a date beside the founding, not any date near the firm
+        family = next(words for verb, words in _ORIGINS.items() if origin.group("verb").lower().startswith(verb))
+        return not any(_dated_beside(h.text, family) for h in closest)
     shaped = retriever.shapes("when")
     return not any(shaped[h.chunk_id] or _CLOCK.search(h.text) for h in closest)
+
+
+def _dated_beside(text: str, family: re.Pattern[str]) -> bool:
+    """Whether one sentence of a passage holds both a date and one of the words given."""
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        if (ANSWER_SHAPES["when"].search(sentence) or _CLOCK.search(sentence)) and family.search(sentence):
+            return True
+    return False
 
 
 def _unpriced(text: str, closest: Sequence[Hit]) -> bool:

@@ -181,6 +181,23 @@ def test_a_question_after_a_sum_of_money_needs_a_passage_naming_one(real_embedde
 PRICED_LINE = "\nA visitor centre beside the main dome cost 4.5 million kronor and opened in 2019.\n"
 
 
+def test_when_something_began_needs_a_date_beside_its_beginning(real_embedder, tmp_path):
+    """ "When was she born?", "When was it founded?": a date somewhere near the person or the
+    thing is not the answer; the date must stand in a sentence that speaks of that beginning."""
+    source = tmp_path / "observatory.txt"
+    source.write_text(OBSERVATORY, encoding="utf-8")
+    store.build([source], tmp_path / "index", embedder=real_embedder)
+    r = Retriever.load(tmp_path / "index", embedder=real_embedder)
+    answer = r.answer("When was Agnes Moravec born?")  # her passage dates her years as director
+    assert answer.abstained and "born" in answer.message, answer.message
+    for question, expected in (
+        ("When was the observatory founded?", "1911"),
+        ("When was the main telescope built?", "1924"),
+    ):
+        answer = r.answer(question)
+        assert not answer.abstained and expected in answer.hits[0].text, (question, answer.message)
+
+
 def test_a_self_contained_question_is_not_taken_over_by_history(retriever: Retriever):
     alone = retriever.answer("When did Xiaomi begin its all-in-AI strategy?")
     after = retriever.answer(
