@@ -98,6 +98,20 @@ _ORIGINS = {
         ("open", r"open\w*|inaugurat\w*"),
     )
 }
+# "How far is the hospital?", "How tall is the tower?", "How long did the strike last?": a
+# question after a measure, which takes a figure with its unit (or, for how long, a date it
+# runs from: "since 1957")
+_MEASURED = re.compile(r"^\s*how (?P<kind>far|tall|high|deep|wide|heavy|long)\b", re.IGNORECASE)
+_MEASURE = re.compile(
+    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
+    r"|forty|fifty|sixty|hundreds?|thousands?|millions?|several|few|an?|half|dozens?)"
+    r"(?:[\s-]+[\w.]+)?[\s-]+(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies)"
+    r"|millenni(?:um|a)|mm|cm|m|km|metres?|meters?|kilomet(?:re|er)s?|miles?|feet|foot|ft|inch(?:es)?|yards?"
+    r"|acres?|hectares?|square|kg|kilo(?:gram)?s?|tonnes?|tons?|pounds?|lbs?|grams?|litres?|liters?|gallons?"
+    r"|storeys?|stories|floors?|light-years?)\b"
+    r"|\b\d[\d,.]*\s*(?:km|m|cm|mm|ft|kg|mi|lb)\b",
+    re.IGNORECASE,
+)
 # a question after a sum of money: "How much did the arena cost?", "What was its revenue?"
 _PRICED = re.compile(
     r"^\s*(?:how much (?!of\b)(?:money\b|.*\b(?:cost|costs|costing|pay|pays|paid|paying|spend|spends|spent"
@@ -731,7 +745,8 @@ def _answer(
         )
         undated = answers and _undated(retriever, text, ranked[:_DATED_DEPTH])
         unpriced = answers and not undated and _unpriced(text, ranked[:_DATED_DEPTH])
-        answers = answers and not undated and not unpriced
+        unmeasured = answers and not undated and not unpriced and _unmeasured(retriever, text, ranked[:_DATED_DEPTH])
+        answers = answers and not undated and not unpriced and not unmeasured
         opening = None if answers or confined is not None else _event_lead(retriever, text, everything, lead, docs)
         if opening is not None:
             ranked = [opening] + [h for h in ranked if h.chunk_id != opening.chunk_id]
@@ -741,6 +756,7 @@ def _answer(
             dates = f"a date for '{origin.group('verb')}'" if origin else dates
             reason = f"no passage close to it gives {dates}" if undated else _why(missing, text, surface)
             reason = "no passage close to it gives a sum of money" if unpriced else reason
+            reason = "no passage close to it gives a measure with its unit" if unmeasured else reason
             answer = _abstain(text, reason, focus_name, confidence)
             return replace(answer, features=values)
 
@@ -823,6 +839,20 @@ def _unpriced(text: str, closest: Sequence[Hit]) -> bool:
     """ "How much did Xiaomi spend on AI?": a question after a sum of money where none of the
     closest passages names one; what comes close then holds another kind of figure, or none."""
     return bool(_PRICED.match(text)) and not any(_MONEY.search(h.text) for h in closest)
+
+
+def _unmeasured(retriever: Searcher, text: str, closest: Sequence[Hit]) -> bool:
+    """ "How far is the nearest hospital?": a question after a distance, a height, a weight or a
+    span of time where none of the closest passages gives a figure with a unit (nor, for "how
+    long", a date the span could run from)."""
+    asked = _MEASURED.match(text)
+    if not asked:
+        return False
+    shaped = retriever.shapes("when") if asked.group("kind").lower() == "long" else None
+    return not any(
+        _MEASURE.search(h.text) or (shaped is not None and (shaped[h.chunk_id] or re.search(r"\bsince\b", h.text)))
+        for h in closest
+    )
 
 
 def _to_come(question: str) -> bool:

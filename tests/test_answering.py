@@ -198,6 +198,22 @@ def test_when_something_began_needs_a_date_beside_its_beginning(real_embedder, t
         assert not answer.abstained and expected in answer.hits[0].text, (question, answer.message)
 
 
+def test_a_question_after_a_measure_needs_a_figure_with_its_unit(real_embedder, tmp_path):
+    """ "How tall are the robots?" of a text that gives no measure at all is refused, though
+    passages about the robots come close; "how long" may be answered by dates."""
+    for name, text in (("robots", ROBOT_MAKER), ("observatory", OBSERVATORY)):
+        source = tmp_path / f"{name}.txt"
+        source.write_text(text, encoding="utf-8")
+        store.build([source], tmp_path / name, embedder=real_embedder)
+    robots = Retriever.load(tmp_path / "robots", embedder=real_embedder)
+    for question in ("How tall are Fjordline's robots?", "How heavy is a warehouse robot?"):
+        answer = robots.answer(question)
+        assert answer.abstained and "unit" in answer.message, (question, answer.message)
+    observatory = Retriever.load(tmp_path / "observatory", embedder=real_embedder)
+    answer = observatory.answer("How long did Agnes Moravec lead the observatory?")
+    assert not answer.abstained and "1952" in answer.hits[0].text, answer.message
+
+
 def test_a_self_contained_question_is_not_taken_over_by_history(retriever: Retriever):
     alone = retriever.answer("When did Xiaomi begin its all-in-AI strategy?")
     after = retriever.answer(
