@@ -94,7 +94,7 @@ _ORIGINS = {
         ("creat", _FOUNDED + r"|creat\w*|form(?:ed|ation)|made|introduc\w*|enact\w*|passed|signed|adopt\w*"),
         ("born", r"born|birth|\(\s*(?:b\.\s*)?\d{3,4}\s*[-\u2013]"),
         ("buil", r"buil[td]\w*|construct\w*|erect\w*|complet\w*"),
-        ("launch", r"launch\w*|introduc\w*|debut\w*|start\w*|unveil\w*|releas\w*|began|begun"),
+        ("launch", r"launch\w*|introduc\w*|debut\w*|start\w*|unveil\w*|releas\w*|began|begun|on sale"),
         ("open", r"open\w*|inaugurat\w*"),
     )
 }
