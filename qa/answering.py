@@ -686,8 +686,9 @@ def _answer(
     vectors = retriever.encode_many([query, *unmatched])
     limited = restrict is not None or lead is not None
     missing = _still_missing(retriever, unmatched, vectors[1:], covered if limited else None)
-    kinds = kind_asked(text)
-    missing = [w for w in missing if everything[w] not in kinds]
+    if missing:  # the parse is read only where a word is missing (it costs a model load when cold)
+        kinds = kind_asked(text)
+        missing = [w for w in missing if everything[w] not in kinds]
 
     ranked = [
         h

@@ -79,6 +79,17 @@ def test_answering_imports_neither_torch_nor_scipy_nor_gradio():
     assert json.loads(heavy) == []
 
 
+def test_a_question_the_article_covers_is_answered_without_loading_the_parser():
+    """The parser (spaCy) costs most of a cold start; a question whose every word the article
+    has is answered without it."""
+    code = (
+        "import sys, qa; r = qa.Retriever.load(); a = r.answer('When did Xiaomi begin its all-in-AI strategy?'); "
+        "print(a.abstained, 'spacy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.split() == ["False", "False"]
+
+
 @pytest.mark.e2e
 def test_onnx_top1_is_torchs_on_every_question_set():
     from qa import Retriever
