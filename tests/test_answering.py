@@ -4,6 +4,7 @@ follow-ups that only fill gaps, the fitted refusal, and the figures the README s
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -99,13 +100,26 @@ Analysts at Nordic Equity said demand for warehouse robots was rising across Eur
 """
 
 
+def _over(text: str, folder: Path, embedder) -> Retriever:
+    """A retriever over one article written out as a file, with its index built in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    source = folder / "article.txt"
+    source.write_text(text, encoding="utf-8")
+    store.build([source], folder / "index", embedder=embedder)
+    return Retriever.load(folder / "index", embedder=embedder)
+
+
+def _answers(r: Retriever, *cases: tuple[str, str]) -> None:
+    """Each question is answered, its first passage holding the words given."""
+    for question, expected in cases:
+        answer = r.answer(question)
+        assert not answer.abstained and expected in answer.hits[0].text, (question, answer.message)
+
+
 def test_where_a_firm_is_based_is_the_passage_that_describes_it_so(real_embedder, tmp_path):
     """ "Where is X based?": the passage that calls X "the Oslo-based company" after the article
     named it, though it never repeats the name."""
-    source = tmp_path / "robot-maker.txt"
-    source.write_text(ROBOT_MAKER, encoding="utf-8")
-    store.build([source], tmp_path / "index", embedder=real_embedder)
-    r = Retriever.load(tmp_path / "index", embedder=real_embedder)
+    r = _over(ROBOT_MAKER, tmp_path, real_embedder)
     for question in ("Where is Fjordline Robotics based?", "Where is Fjordline headquartered?"):
         answer = r.answer(question)
         assert not answer.abstained and "Oslo-based" in answer.hits[0].text, question
@@ -130,10 +144,7 @@ def test_people_the_article_names_without_quoting_them(real_embedder, tmp_path):
     """An encyclopedic text quotes few people but names many: "he" or "she" after a question
     about one of them is that person, not a refusal and not the one man it quotes; asking
     how one of them described something searches, it does not say the article quotes no one."""
-    source = tmp_path / "observatory.txt"
-    source.write_text(OBSERVATORY, encoding="utf-8")
-    store.build([source], tmp_path / "index", embedder=real_embedder)
-    r = Retriever.load(tmp_path / "index", embedder=real_embedder)
+    r = _over(OBSERVATORY, tmp_path, real_embedder)
     turns = [
         ("Who was Agnes Moravec?", "What did she catalogue?", "variable stars"),
         ("Who was Henrik Tallberg?", "Where had he studied?", "Uppsala"),
@@ -150,30 +161,22 @@ def test_people_the_article_names_without_quoting_them(real_embedder, tmp_path):
 def test_the_kind_a_question_asks_for_need_not_be_in_the_article(real_embedder, tmp_path):
     """ "Which scholar founded it?": the answer is one of a kind (an astronomer), and the
     article need not use the word for the kind; the question is answered, not refused."""
-    source = tmp_path / "observatory.txt"
-    source.write_text(OBSERVATORY, encoding="utf-8")
-    store.build([source], tmp_path / "index", embedder=real_embedder)
-    r = Retriever.load(tmp_path / "index", embedder=real_embedder)
-    for question, expected in (
+    r = _over(OBSERVATORY, tmp_path, real_embedder)
+    _answers(
+        r,
         ("Which scholar founded the observatory?", "Henrik Tallberg"),
         ("What landmark is the observatory near?", "Mount Ellery"),
-    ):
-        answer = r.answer(question)
-        assert not answer.abstained and expected in answer.hits[0].text, (question, answer.message)
+    )
 
 
 def test_a_question_after_a_sum_of_money_needs_a_passage_naming_one(real_embedder, tmp_path):
     """ "How much did the telescope cost?" of a text that names no sum of money is refused,
     though a passage about the telescope comes close; where the text gives a price, it is
     the answer."""
-    for name, text in (("plain", OBSERVATORY), ("priced", OBSERVATORY + PRICED_LINE)):
-        source = tmp_path / f"{name}.txt"
-        source.write_text(text, encoding="utf-8")
-        store.build([source], tmp_path / name, embedder=real_embedder)
-    plain = Retriever.load(tmp_path / "plain", embedder=real_embedder)
+    plain = _over(OBSERVATORY, tmp_path / "plain", real_embedder)
     answer = plain.answer("How much did the main telescope cost?")
     assert answer.abstained and "sum of money" in answer.message, answer.message
-    priced = Retriever.load(tmp_path / "priced", embedder=real_embedder)
+    priced = _over(OBSERVATORY + PRICED_LINE, tmp_path / "priced", real_embedder)
     answer = priced.answer("How much did the visitor centre cost?")
     assert not answer.abstained and "kronor" in answer.hits[0].text, answer.message
 
@@ -184,32 +187,20 @@ PRICED_LINE = "\nA visitor centre beside the main dome cost 4.5 million kronor a
 def test_when_something_began_needs_a_date_beside_its_beginning(real_embedder, tmp_path):
     """ "When was she born?", "When was it founded?": a date somewhere near the person or the
     thing is not the answer; the date must stand in a sentence that speaks of that beginning."""
-    source = tmp_path / "observatory.txt"
-    source.write_text(OBSERVATORY, encoding="utf-8")
-    store.build([source], tmp_path / "index", embedder=real_embedder)
-    r = Retriever.load(tmp_path / "index", embedder=real_embedder)
+    r = _over(OBSERVATORY, tmp_path, real_embedder)
     answer = r.answer("When was Agnes Moravec born?")  # her passage dates her years as director
     assert answer.abstained and "born" in answer.message, answer.message
-    for question, expected in (
-        ("When was the observatory founded?", "1911"),
-        ("When was the main telescope built?", "1924"),
-    ):
-        answer = r.answer(question)
-        assert not answer.abstained and expected in answer.hits[0].text, (question, answer.message)
+    _answers(r, ("When was the observatory founded?", "1911"), ("When was the main telescope built?", "1924"))
 
 
 def test_a_question_after_a_measure_needs_a_figure_with_its_unit(real_embedder, tmp_path):
     """ "How tall are the robots?" of a text that gives no measure at all is refused, though
     passages about the robots come close; "how long" may be answered by dates."""
-    for name, text in (("robots", ROBOT_MAKER), ("observatory", OBSERVATORY)):
-        source = tmp_path / f"{name}.txt"
-        source.write_text(text, encoding="utf-8")
-        store.build([source], tmp_path / name, embedder=real_embedder)
-    robots = Retriever.load(tmp_path / "robots", embedder=real_embedder)
+    robots = _over(ROBOT_MAKER, tmp_path / "robots", real_embedder)
     for question in ("How tall are Fjordline's robots?", "How heavy is a warehouse robot?"):
         answer = robots.answer(question)
         assert answer.abstained and "unit" in answer.message, (question, answer.message)
-    observatory = Retriever.load(tmp_path / "observatory", embedder=real_embedder)
+    observatory = _over(OBSERVATORY, tmp_path / "observatory", real_embedder)
     answer = observatory.answer("How long did Agnes Moravec lead the observatory?")
     assert not answer.abstained and "1952" in answer.hits[0].text, answer.message
 
