@@ -744,20 +744,13 @@ def _answer(
             free=parse_ranges(missing),
             exact=getattr(retriever, "exact", True),
         )
-        undated = answers and _undated(retriever, text, ranked[:_DATED_DEPTH])
-        unpriced = answers and not undated and _unpriced(text, ranked[:_DATED_DEPTH])
-        unmeasured = answers and not undated and not unpriced and _unmeasured(retriever, text, ranked[:_DATED_DEPTH])
-        answers = answers and not undated and not unpriced and not unmeasured
+        lacking = _lacking(retriever, text, ranked[:_DATED_DEPTH]) if answers else None
+        answers = answers and lacking is None
         opening = None if answers or confined is not None else _event_lead(retriever, text, everything, lead, docs)
         if opening is not None:
             ranked = [opening] + [h for h in ranked if h.chunk_id != opening.chunk_id]
         elif not answers:
-            origin = _ORIGIN.match(text)
-            dates = "a date still to come" if _to_come(text) else "a date"
-            dates = f"a date for '{origin.group('verb')}'" if origin else dates
-            reason = f"no passage close to it gives {dates}" if undated else _why(missing, text, surface)
-            reason = "no passage close to it gives a sum of money" if unpriced else reason
-            reason = "no passage close to it gives a measure with its unit" if unmeasured else reason
+            reason = f"no passage close to it gives {lacking}" if lacking else _why(missing, text, surface)
             answer = _abstain(text, reason, focus_name, confidence)
             return replace(answer, features=values)
 
@@ -806,6 +799,21 @@ def _shown(ranked: Sequence[Hit], k: int, *, every: bool) -> list[Hit]:
         for h in ranked[1:k]
         if every or (h.dense >= first.dense - _DENSE_MARGIN and h.lexical >= _LEXICAL_SHARE * first.lexical)
     ]
+
+
+def _lacking(retriever: Searcher, text: str, closest: Sequence[Hit]) -> str | None:
+    """What a question asks for by its form that none of the closest passages gives (a date,
+    a sum of money, a measure), as the refusal names it; None when nothing is lacking."""
+    if _undated(retriever, text, closest):
+        origin = _ORIGIN.match(text)
+        if _to_come(text):
+            return "a date still to come"
+        return f"a date for '{origin.group('verb')}'" if origin else "a date"
+    if _unpriced(text, closest):
+        return "a sum of money"
+    if _unmeasured(retriever, text, closest):
+        return "a measure with its unit"
+    return None
 
 
 def _undated(retriever: Searcher, text: str, closest: Sequence[Hit]) -> bool:
