@@ -112,6 +112,7 @@ _MEASURE = re.compile(
     r"|\b\d[\d,.]*\s*(?:km|m|cm|mm|ft|kg|mi|lb)\b",
     re.IGNORECASE,
 )
+_SINCE = re.compile(r"\bsince\b", re.IGNORECASE)  # "since the treaty": the start of a span
 # a question after a sum of money: "How much did the arena cost?", "What was its revenue?"
 _PRICED = re.compile(
     r"^\s*(?:how much (?!of\b)(?:money\b|.*\b(?:cost|costs|costing|pay|pays|paid|paying|spend|spends|spent"
@@ -859,7 +860,7 @@ def _unmeasured(retriever: Searcher, text: str, closest: Sequence[Hit]) -> bool:
         return False
     shaped = retriever.shapes("when") if asked.group("kind").lower() == "long" else None
     return not any(
-        _MEASURE.search(h.text) or (shaped is not None and (shaped[h.chunk_id] or re.search(r"\bsince\b", h.text)))
+        _MEASURE.search(h.text) or (shaped is not None and (shaped[h.chunk_id] or _SINCE.search(h.text)))
         for h in closest
     )
 
