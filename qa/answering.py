@@ -21,7 +21,7 @@ import numpy as np
 from qa.attribution import Speaker, sentence_spans
 from qa.chunking import lexical_text
 from qa.lexical import STOPWORDS, terms, words
-from qa.lexicon import ANSWER_CATEGORIES, PEOPLE_NOUNS, QUOTED_NOUNS
+from qa.lexicon import ANSWER_CATEGORIES, NUMBER_WORDS, PEOPLE_NOUNS, QUOTED_NOUNS
 from qa.question import (
     PRONOUNS,
     QUESTION_WORDS,
@@ -103,7 +103,7 @@ _ORIGINS = {
 # runs from: "since 1957")
 _MEASURED = re.compile(r"^\s*how (?P<kind>far|tall|high|deep|wide|heavy|long)\b", re.IGNORECASE)
 _MEASURE = re.compile(
-    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
+    rf"\b(?:\d[\d,.]*|{NUMBER_WORDS}|fifteen|twenty|thirty"
     r"|forty|fifty|sixty|hundreds?|thousands?|millions?|several|few|an?|half|dozens?)"
     r"(?:[\s-]+[\w.]+)?[\s-]+(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies)"
     r"|millenni(?:um|a)|mm|cm|m|km|metres?|meters?|kilomet(?:re|er)s?|miles?|feet|foot|ft|inch(?:es)?|yards?"
@@ -805,11 +805,9 @@ def _shown(ranked: Sequence[Hit], k: int, *, every: bool) -> list[Hit]:
 def _lacking(retriever: Searcher, text: str, closest: Sequence[Hit]) -> str | None:
     """What a question asks for by its form that none of the closest passages gives (a date,
     a sum of money, a measure), as the refusal names it; None when nothing is lacking."""
-    if _undated(retriever, text, closest):
-        origin = _ORIGIN.match(text)
-        if _to_come(text):
-            return "a date still to come"
-        return f"a date for '{origin.group('verb')}'" if origin else "a date"
+    dated = _undated(retriever, text, closest)
+    if dated:
+        return dated
     if _unpriced(text, closest):
         return "a sum of money"
     if _unmeasured(retriever, text, closest):
@@ -817,23 +815,24 @@ def _lacking(retriever: Searcher, text: str, closest: Sequence[Hit]) -> str | No
     return None
 
 
-def _undated(retriever: Searcher, text: str, closest: Sequence[Hit]) -> bool:
+def _undated(retriever: Searcher, text: str, closest: Sequence[Hit]) -> str | None:
     """ "When was the firm founded?", "When will the next one be held?": a question after the
-    date of one event, where none of the closest passages gives a date or a time. Not only
-    the passages an answer would show: a headline or a photo caption may come first and hold
-    no date while the next passage does. (A question in the present, "When do the rules
-    apply?", asks for a condition as often.)"""
+    date of one event, where none of the closest passages gives a date or a time; the date it
+    lacks, as the refusal names it, or None. Not only the passages an answer would show: a
+    headline or a photo caption may come first and hold no date while the next passage does.
+    (A question in the present, "When do the rules apply?", asks for a condition as often.)"""
     if not _DATED.match(text):
-        return False
+        return None
     if _to_come(text):
-        return not any(_ahead(text, h.text) for h in closest)
+        return None if any(_ahead(text, h.text) for h in closest) else "a date still to come"
     origin = _ORIGIN.match(text)
     if origin:
         # "When was Xiaomi founded?": a date beside the founding, not any date near the firm
-        family = next(words for verb, words in _ORIGINS.items() if origin.group("verb").lower().startswith(verb))
-        return not any(_dated_beside(h.text, family) for h in closest)
+        verb = origin.group("verb")
+        family = next(words for stem, words in _ORIGINS.items() if verb.lower().startswith(stem))
+        return None if any(_dated_beside(h.text, family) for h in closest) else f"a date for '{verb}'"
     shaped = retriever.shapes("when")
-    return not any(shaped[h.chunk_id] or _CLOCK.search(h.text) for h in closest)
+    return None if any(shaped[h.chunk_id] or _CLOCK.search(h.text) for h in closest) else "a date"
 
 
 def _dated_beside(text: str, family: re.Pattern[str]) -> bool:

@@ -129,6 +129,9 @@ PEOPLE_NOUNS = frozenset(
     "people persons person speakers speaker experts executives leaders officials participants insiders".split()
 )
 
+# numbers written as words, as a regular-expression alternation: "twelve weeks", "nine hundred"
+NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+
 MONTHS = "January February March April May June July August September October November December".split()
 WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 

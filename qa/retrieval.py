@@ -22,7 +22,7 @@ from qa.chunking import Chunk, lexical_text
 from qa.embedding import ENCODER_ENV, MODEL_ENV, Embedder, SentenceTransformerEmbedder, query_embedder
 from qa.errors import IndexStaleError, IndexWriteError, QAError, SourceError
 from qa.lexical import defined_terms, terms
-from qa.lexicon import MONTHS, WEEKDAYS
+from qa.lexicon import MONTHS, NUMBER_WORDS, WEEKDAYS
 from qa.question import SpeakerIndex, answer_type, clean_question, speaker_words, speakers_named, topic_words
 from qa.reading import is_furniture, load_article
 
@@ -41,7 +41,7 @@ ANSWER_SHAPES = {
         rf"\b(?:1\d{{3}}|20\d{{2}})s?\b|\b(?:{_MONTHS}|{_DAYS})\b|\bcenturies\b|\bcentury\b|\b(?:yester|to)day\b"
     ),
     "number": re.compile(
-        r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?"
+        rf"\d|\b(?:{NUMBER_WORDS}|dozens?|hundreds?|thousands?"
         r"|millions?|billions?|trillions?|percent|half|quarter|third)\b",
         re.IGNORECASE,
     ),
