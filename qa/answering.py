@@ -437,6 +437,14 @@ def _leans_on(question: str, named: list[Speaker]) -> bool:
     return len(topic_words(question, set())) <= 1
 
 
+def _bare(question: str) -> bool:
+    """Is the question no more than its question words: "Why?", "How many?" """
+    return all(w in _BARE for w in words(question))
+
+
+_BARE = frozenset("what who whom whose when where why how which much many".split())
+
+
 def _points_back(question: str) -> bool:
     """Does the question point at what was said before: "Where does that figure come from?",
     "Who said so?", "Is this new?" """
@@ -627,6 +635,12 @@ def _answer(
 
     carried, unresolved, person = ([], False, None) if speaker else _carried(text, named, context, retriever)
     leans = context.asked is not None and not speaker and _leans_on(text, named)
+    if unresolved and not context.turns:
+        return _abstain(
+            text,
+            f"'{pronoun(text)}' points back to an earlier question, and there is none: ask about someone by name",
+            None,
+        )
     if unresolved:
         return _abstain(text, f"no one quoted in the article fits '{pronoun(text)}'", None)
     focus = named or carried
@@ -640,6 +654,13 @@ def _answer(
     if subject and named:
         used_by_speaker |= set(terms(subject))  # "the institute boss": every word of it described who
     topic = topic_words(text, used_by_speaker)
+    if not topic and not focus and not speaker and not context.turns and not _CAPITALS.search(text):
+        # nothing to look for and no turn before it: "Why?", "And?", "What does it mean?" lean
+        # on a question that was never asked; "What happened?", "Tell me more" ask about the
+        # article as a whole
+        if _bare(text) or _ELLIPTIC.match(text) or pronoun(text) in ("he", "she", "it"):
+            return _abstain(text, "it points back to an earlier question, and there is none: ask it in full", None)
+        return _lead(retriever, text, k, docs)
     # the explicit filter, or "what did X (or he) say (about Y)", "what else did he say" confine
     # the search to that speaker; a speaker named or referred to in any other way only leads it
     asks_speaker = bool(focus) and asked is not None

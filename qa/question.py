@@ -52,7 +52,7 @@ QUESTION_RAW = (
     "according else anything something more other another besides quote quoted claim "
     "statement view views opinion believe does did do know explain explained describe "
     "described give gave mean meant happen happened happens occur occurred occurs "
-    "discuss discussed"
+    "discuss discussed please thanks thank hello hi hey kindly"
 ).split()
 # a kind of thing followed by the thing itself: "the YEAR 1994", "the CITY of Leeds"
 _NAMED_CATEGORY = re.compile(r"\b(?i:" + "|".join(sorted(ANSWER_CATEGORIES)) + r")\s+(?=(?:of\s+)?(?:\d|[A-Z]))")

@@ -66,6 +66,28 @@ def test_what_is_it_about_answers_from_the_lead(retriever: Retriever):
         assert not answer.abstained and answer.hits[0].paragraph == 1, question
 
 
+def test_a_first_question_with_nothing_to_look_for(retriever: Retriever):
+    """With no turn before it, "Why?" or "What does it mean?" leans on a question never asked:
+    refused with the reason, no passage guessed; "What happened?" or "Tell me more" asks about
+    the article as a whole: the lead. After a turn, the same words are a follow-up."""
+    for question in ("Why?", "How many?", "And?", "What does it mean?", "When?"):
+        answer = retriever.answer(question)
+        assert answer.abstained and not answer.hits and "earlier question" in answer.reason, question
+    for question in ("What happened?", "Tell me more.", "Explain, please."):
+        answer = retriever.answer(question)
+        assert not answer.abstained and answer.hits[0].paragraph == 1, question
+    he = retriever.answer("What did he say?")
+    assert he.abstained and "earlier question" in he.reason and "by name" in he.reason
+    history = ["What did Qi Xiangdong say about safety?"]
+    first = retriever.answer(history[0])
+    why = retriever.answer("Why?", history=history)
+    assert not why.abstained and why.hits[0].speaker == first.hits[0].speaker
+    # a greeting or a "please" is no topic the article must have
+    polite = retriever.answer(f"Hello! {history[0]} Thanks!")
+    assert not polite.abstained and polite.hits[0].chunk_id == first.hits[0].chunk_id
+    assert retriever.answer("Please summarize the article.").hits[0].paragraph == 1
+
+
 @pytest.fixture(scope="module")
 def river(real_embedder, tmp_path_factory) -> Retriever:
     folder = tmp_path_factory.mktemp("river") / "index"
