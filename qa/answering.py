@@ -825,7 +825,9 @@ def _shown(ranked: Sequence[Hit], k: int, *, every: bool) -> list[Hit]:
 
 def _lacking(retriever: Searcher, text: str, closest: Sequence[Hit]) -> str | None:
     """What a question asks for by its form that none of the closest passages gives (a date,
-    a sum of money, a measure), as the refusal names it; None when nothing is lacking."""
+    a sum of money, a measure, the figure it names), as the refusal names it; None when
+    nothing is lacking. A figure the article writes elsewhere dates or counts something else
+    ("How many visitors came in 1911?" where 1911 is only the year of the founding)."""
     dated = _undated(retriever, text, closest)
     if dated:
         return dated
@@ -833,6 +835,9 @@ def _lacking(retriever: Searcher, text: str, closest: Sequence[Hit]) -> str | No
         return "a sum of money"
     if _unmeasured(retriever, text, closest):
         return "a measure with its unit"
+    figures = unknown_numbers(text, Vocabulary(words(" ".join(h.text for h in closest))))
+    if figures:
+        return " or ".join(figures)
     return None
 
 

@@ -227,6 +227,16 @@ def test_a_question_after_a_measure_needs_a_figure_with_its_unit(real_embedder, 
     assert not answer.abstained and "1952" in answer.hits[0].text, answer.message
 
 
+def test_a_figure_the_question_names_must_stand_in_a_close_passage(real_embedder, tmp_path):
+    """ "How many visitors came in 1911?": the article has 1911, but only as the year of the
+    founding, and the passage about visitors gives another year's figure; refused, naming the
+    figure. Without the year the visitors' passage answers."""
+    r = _over(OBSERVATORY, tmp_path, real_embedder)
+    answer = r.answer("How many visitors did the observatory have in 1911?")
+    assert answer.abstained and "1911" in answer.message, answer.message
+    _answers(r, ("How many visitors does the observatory have?", "12,000"), ("When was it founded?", "1911"))
+
+
 def test_a_self_contained_question_is_not_taken_over_by_history(retriever: Retriever):
     alone = retriever.answer("When did Xiaomi begin its all-in-AI strategy?")
     after = retriever.answer(
