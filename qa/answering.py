@@ -772,7 +772,7 @@ def _answer(
         if opening is not None:
             ranked = [opening] + [h for h in ranked if h.chunk_id != opening.chunk_id]
         elif not answers:
-            reason = f"no passage close to it gives {lacking}" if lacking else _why(missing, text, surface)
+            reason = f"no passage close to it {lacking}" if lacking else _why(missing, text, surface)
             answer = _abstain(text, reason, focus_name, confidence)
             return replace(answer, features=values)
 
@@ -824,21 +824,22 @@ def _shown(ranked: Sequence[Hit], k: int, *, every: bool) -> list[Hit]:
 
 
 def _lacking(retriever: Searcher, text: str, closest: Sequence[Hit]) -> str | None:
-    """What a question asks for by its form that none of the closest passages gives (a date,
-    a sum of money, a measure, the figure it names), as the refusal names it; None when
-    nothing is lacking. A figure the article writes elsewhere dates or counts something else
-    ("How many visitors came in 1911?" where 1911 is only the year of the founding)."""
+    """What none of the closest passages gives that the question asks for by its form (a
+    date, a sum of money, a measure) or names (a figure, a name), as the refusal says it
+    ("gives a date", "names Kessel"); None when nothing is lacking. A figure or a name the
+    article has elsewhere is about something else ("How many visitors came in 1911?" where
+    1911 is only the year of the founding; "the Kessel Observatory" of a text about another)."""
     dated = _undated(retriever, text, closest)
     if dated:
-        return dated
+        return f"gives {dated}"
     if _unpriced(text, closest):
-        return "a sum of money"
+        return "gives a sum of money"
     if _unmeasured(retriever, text, closest):
-        return "a measure with its unit"
-    figures = unknown_numbers(text, Vocabulary(words(" ".join(h.text for h in closest))))
-    if figures:
-        return " or ".join(figures)
-    return None
+        return "gives a measure with its unit"
+    index = retriever.speaker_index.speakers
+    near = _surface([h.text for h in closest], [index[h.speaker] for h in closest if h.speaker in index])
+    named = unknown_numbers(text, near) or foreign_names(text, near, part=True)
+    return f"names {' or '.join(named)}" if named else None
 
 
 def _undated(retriever: Searcher, text: str, closest: Sequence[Hit]) -> str | None:

@@ -491,20 +491,21 @@ def _as_written(word: str, question: str) -> str:
     return found.group(0) if found else word
 
 
-def _name_runs(question: str, known: Vocabulary) -> list[list[Any]]:
+def _name_runs(question: str, known: Vocabulary, *, part: bool = False) -> list[list[Any]]:
     """Runs of proper nouns in the question (by the parse) of which the article uses no word,
-    not even one slip of the keyboard away, nor the country they name under another name.
-    Kept with the vocabulary: the refusal's features, the name rule and the refusal's reason
-    all ask about the same question."""
-    memo: dict[str, list[list[Any]]] = known.__dict__.setdefault("_runs", {})
-    if question not in memo:
+    not even one slip of the keyboard away, nor the country they name under another name;
+    with `part`, the words of each run that the vocabulary lacks, wherever one of them does
+    ("Second" of "Second Minister" beside "First Minister"). Kept with the vocabulary: the
+    refusal's features, the name rules and the refusal's reason all ask about the same question."""
+    memo: dict[tuple[str, bool], list[list[Any]]] = known.__dict__.setdefault("_runs", {})
+    if (question, part) not in memo:
         if len(memo) >= _RUNS_MEMO:
             memo.clear()
-        memo[question] = _find_name_runs(question, known)
-    return memo[question]
+        memo[question, part] = _find_name_runs(question, known, part)
+    return memo[question, part]
 
 
-def _find_name_runs(question: str, known: Vocabulary) -> list[list[Any]]:
+def _find_name_runs(question: str, known: Vocabulary, part: bool) -> list[list[Any]]:
     capitals = [w for w in re.findall(r"[^\W\d_][\w'\u2019.-]*", question) if w[:1].isupper()]
     if all(w in STOPWORDS or known.knows(w) for c in capitals for w in words(c)):
         return []  # no parse needed: every capitalised word is the article's, or "What", "Did"
@@ -514,10 +515,18 @@ def _find_name_runs(question: str, known: Vocabulary) -> list[list[Any]]:
         if token is not None and token.pos_ == "PROPN" and token.text[:1].isupper():
             run.append(token)
             continue
-        if run and not any(known.knows(w) for t in run for w in words(t.text)):
-            name = " ".join(t.text for t in run)
-            if not other_name_known(name, known, known.acronyms):
-                found.append(run)
+        lacking = [t for t in run if not any(known.knows(w) for w in words(t.text))]
+        if part and lacking and run[-1].dep_ not in _MODIFIER:
+            unknown = [t for t in lacking if not other_name_known(t.text, known, known.acronyms)]
+            if unknown:
+                found.append(unknown)
+        elif (
+            not part
+            and run
+            and len(lacking) == len(run)
+            and not other_name_known(" ".join(t.text for t in run), known, known.acronyms)
+        ):
+            found.append(run)
         run = []
     return found
 
@@ -528,14 +537,15 @@ def unknown_names(question: str, vocabulary: set[str]) -> list[str]:
     return [" ".join(t.text for t in run) for run in _name_runs(question, known)]
 
 
-def foreign_names(question: str, vocabulary: set[str]) -> list[str]:
+def foreign_names(question: str, vocabulary: set[str], *, part: bool = False) -> list[str]:
     """The unknown names that stand for someone or something of their own, as a subject or an
     object ("What did Jack Ma say?", "How many models does Peru have?"): not a word describing
-    another ("Peruvian firms"), not an acronym ("GDP"), which an article may well spell out."""
+    another ("Peruvian firms"), not an acronym ("GDP"), which an article may well spell out.
+    With `part`, the unknown words of names the vocabulary knows only in part."""
     known = vocabulary if isinstance(vocabulary, Vocabulary) else Vocabulary(vocabulary)
     return [
         " ".join(t.text for t in run)
-        for run in _name_runs(question, known)
+        for run in _name_runs(question, known, part=part)
         if run[-1].dep_ not in _MODIFIER
         and not all(t.text.replace(".", "").isupper() for t in run)
         and not all(_CALENDAR.fullmatch(t.text) for t in run)

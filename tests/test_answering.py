@@ -237,6 +237,20 @@ def test_a_figure_the_question_names_must_stand_in_a_close_passage(real_embedder
     _answers(r, ("How many visitors does the observatory have?", "12,000"), ("When was it founded?", "1911"))
 
 
+def test_a_name_the_question_gives_must_stand_in_a_close_passage(real_embedder, tmp_path):
+    """ "When was the Kessel Observatory founded?" of a text about the Varn Observatory: the
+    article has "Observatory", so the name is not foreign to it, but no passage about a
+    founding names Kessel; refused, naming the word. With the article's own name, answered."""
+    r = _over(OBSERVATORY, tmp_path, real_embedder)
+    for question in (
+        "When was the Kessel Observatory founded?",
+        "Who was the first director of the Kessel Observatory?",
+    ):
+        answer = r.answer(question)
+        assert answer.abstained and "names Kessel" in answer.message, (question, answer.message)
+    _answers(r, ("Who was the first director of the Varn Observatory?", "Agnes Moravec"))
+
+
 def test_a_self_contained_question_is_not_taken_over_by_history(retriever: Retriever):
     alone = retriever.answer("When did Xiaomi begin its all-in-AI strategy?")
     after = retriever.answer(
