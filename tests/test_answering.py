@@ -299,11 +299,12 @@ def test_confidence_is_reported(retriever: Retriever):
 # The figures the README states; a test fails below them.
 README_FIGURES = {
     "eval/questions.jsonl": {"hit@1": 0.952, "recall@3": 1.0, "mrr@10": 0.976, "attribution": 1.0, "decisions": 0.961},
+    "eval/natural-test-15.jsonl": {"hit@1": 0.925, "recall@3": 0.975, "attribution": 0.948, "decisions": 0.9},
     "eval/natural-test-14.jsonl": {"hit@1": 0.9, "recall@3": 0.925, "attribution": 0.9, "decisions": 0.88},
     "eval/natural-test-13.jsonl": {"hit@1": 0.975, "recall@3": 0.975, "attribution": 0.975, "decisions": 0.92},
     "eval/natural-test-12.jsonl": {"hit@1": 0.9, "recall@3": 0.925, "attribution": 0.925, "decisions": 0.92},
     "eval/natural-test-11.jsonl": {"hit@1": 0.925, "recall@3": 0.975, "attribution": 0.95, "decisions": 0.9},
-    "eval/natural-test-10.jsonl": {"hit@1": 0.95, "recall@3": 0.975, "attribution": 0.948, "decisions": 0.9},
+    "eval/natural-test-10.jsonl": {"hit@1": 0.95, "recall@3": 0.975, "attribution": 0.948, "decisions": 0.92},
     "eval/natural-test-9.jsonl": {"hit@1": 1.0, "recall@3": 1.0, "attribution": 1.0, "decisions": 0.98},
     "eval/natural-test-8.jsonl": {"hit@1": 1.0, "recall@3": 1.0, "attribution": 1.0, "decisions": 0.979},
     "eval/natural-test-7.jsonl": {"hit@1": 0.921, "recall@3": 0.947, "attribution": 0.973, "decisions": 0.895},
