@@ -516,17 +516,16 @@ def _find_name_runs(question: str, known: Vocabulary, part: bool) -> list[list[A
             run.append(token)
             continue
         lacking = [t for t in run if not any(known.knows(w) for w in words(t.text))]
-        if part and lacking and run[-1].dep_ not in _MODIFIER:
+        if lacking and (part or len(lacking) == len(run)):
+            # a country under another of its names counts as known, whole ("South Korea") or
+            # by one word ("America" of "America's share")
+            name = " ".join(t.text for t in run)
             unknown = [t for t in lacking if not other_name_known(t.text, known, known.acronyms)]
-            if unknown:
-                found.append(unknown)
-        elif (
-            not part
-            and run
-            and len(lacking) == len(run)
-            and not other_name_known(" ".join(t.text for t in run), known, known.acronyms)
-        ):
-            found.append(run)
+            if unknown and not other_name_known(name, known, known.acronyms):
+                if not part:
+                    found.append(run)
+                elif run[-1].dep_ not in _MODIFIER:
+                    found.append(unknown)
         run = []
     return found
 

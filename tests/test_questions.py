@@ -138,6 +138,21 @@ def test_a_country_under_another_name_is_no_unknown_name():
     assert foreign_names("What happened in February?", article) == []
 
 
+def test_a_name_known_only_in_part_is_named_by_its_unknown_words():
+    """Beside the passages' words, "the Kessel Observatory" lacks "Kessel", though the passages
+    have "Observatory"; a country under another of its names or codes lacks nothing."""
+    from qa.question import Vocabulary, foreign_names
+
+    near = Vocabulary({"the", "varn", "observatory", "was", "founded", "united", "states"}, acronyms={"US"})
+    assert foreign_names("When was the Kessel Observatory founded?", near) == []  # a word of the name is known
+    assert foreign_names("When was the Kessel Observatory founded?", near, part=True) == ["Kessel"]
+    assert foreign_names("When was the Varn Observatory founded?", near, part=True) == []
+    assert foreign_names("What share does the United States of America hold?", near, part=True) == []
+    assert foreign_names("What did American firms do?", near, part=True) == []  # a describing word
+    korea = Vocabulary({"the", "republic", "of", "korea", "exports"})
+    assert foreign_names("What does South Korea export?", korea, part=True) == []
+
+
 def test_a_figure_or_code_the_article_never_writes_is_unknown():
     from qa.question import Vocabulary, unknown_numbers
 
