@@ -656,9 +656,9 @@ def _answer(
     topic = topic_words(text, used_by_speaker)
     if not topic and not focus and not speaker and not context.turns and not _CAPITALS.search(text):
         # nothing to look for and no turn before it: "Why?", "And?", "What does it mean?" lean
-        # on a question that was never asked; "What happened?", "Tell me more" ask about the
-        # article as a whole
-        if _bare(text) or _ELLIPTIC.match(text) or pronoun(text) in ("he", "she", "it"):
+        # on a question that was never asked ("he" and "she" were read above, as a speaker or
+        # as unresolved); "What happened?", "Tell me more" ask about the article as a whole
+        if _bare(text) or _ELLIPTIC.match(text) or pronoun(text) == "it":
             return _abstain(text, "it points back to an earlier question, and there is none: ask it in full", None)
         return _lead(retriever, text, k, docs)
     # the explicit filter, or "what did X (or he) say (about Y)", "what else did he say" confine
