@@ -437,12 +437,12 @@ def _leans_on(question: str, named: list[Speaker]) -> bool:
     return len(topic_words(question, set())) <= 1
 
 
+_BARE = frozenset("what who whom whose when where why how which much many".split())
+
+
 def _bare(question: str) -> bool:
     """Is the question no more than its question words: "Why?", "How many?" """
     return all(w in _BARE for w in words(question))
-
-
-_BARE = frozenset("what who whom whose when where why how which much many".split())
 
 
 def _points_back(question: str) -> bool:
@@ -635,14 +635,13 @@ def _answer(
 
     carried, unresolved, person = ([], False, None) if speaker else _carried(text, named, context, retriever)
     leans = context.asked is not None and not speaker and _leans_on(text, named)
-    if unresolved and not context.turns:
-        return _abstain(
-            text,
-            f"'{pronoun(text)}' points back to an earlier question, and there is none: ask about someone by name",
-            None,
-        )
     if unresolved:
-        return _abstain(text, f"no one quoted in the article fits '{pronoun(text)}'", None)
+        who = pronoun(text)
+        if context.turns:
+            return _abstain(text, f"no one quoted in the article fits '{who}'", None)
+        return _abstain(
+            text, f"'{who}' points back to an earlier question, and there is none: ask about someone by name", None
+        )
     focus = named or carried
     if speaker and not retriever.speaker_chunks(speaker):
         return _abstain(text, f"the article quotes no one called {speaker}", speaker)
