@@ -21,7 +21,7 @@ import numpy as np
 from qa.attribution import Speaker, sentence_spans
 from qa.chunking import lexical_text
 from qa.lexical import STOPWORDS, terms, words
-from qa.lexicon import ANSWER_CATEGORIES, NUMBER_WORDS, PEOPLE_NOUNS, QUOTED_NOUNS
+from qa.lexicon import ANSWER_CATEGORIES, NUMBER_WORDS, OPPOSITES, PEOPLE_NOUNS, QUOTED_NOUNS
 from qa.question import (
     PRONOUNS,
     QUESTION_WORDS,
@@ -126,6 +126,17 @@ _PRICED = re.compile(
 _MONEY = re.compile(
     r"[$\u00a3\u20ac\u00a5\u20b9]|\b(?:dollars?|pounds?|euros?|yuan|renminbi|yen|francs?|cents?|pence|lira|lire"
     r"|marks|rupees?|roubles?|rubles?|pesos?|krona|kronor|kroner|shillings?|guineas?|USD|GBP|EUR|RMB|CAD|AUD|free)\b",
+    re.IGNORECASE,
+)
+# a question after what did not happen: "Which issues did the treaty not settle?"; "whether or
+# not" and a condition ("What happens if a member does not vote?") deny nothing
+_NEGATED = re.compile(r"\b(?P<word>not|never|no longer|neither|nor|without)\b|(?P<short>n't)\b", re.IGNORECASE)
+_NO_DENIAL = re.compile(r"\b(?:whether )?or not\b", re.IGNORECASE)
+_CONDITION = re.compile(r"\b(?:if|unless)\b", re.IGNORECASE)
+# what a sentence that denies or withholds says: the negations, and words that mean as much
+_DENIES = re.compile(
+    r"\b(?:not|never|no|none|nothing|nobody|nowhere|neither|nor|without|cannot|unable|fail(?:s|ed|ing|ure)?"
+    r"|lack(?:s|ed|ing)?|refus\w*|den(?:y|ies|ied)|reject\w*|absen\w*|except|instead|rather|unlike)\b|n't\b",
     re.IGNORECASE,
 )
 # what tells that a sentence's date is one still to come (or one set in advance)
@@ -824,13 +835,20 @@ def _shown(ranked: Sequence[Hit], k: int, *, every: bool) -> list[Hit]:
 
 def _lacking(retriever: Searcher, text: str, closest: Sequence[Hit]) -> str | None:
     """What none of the closest passages gives that the question asks for by its form (a
-    date, a sum of money, a measure) or names (a figure, a name), as the refusal says it
+    date, a denial, a word the closest sentence says the opposite of, a sum of money, a
+    measure) or names (a figure, a name), as the refusal says it
     ("gives a date", "names Kessel"); None when nothing is lacking. A figure or a name the
     article has elsewhere is about something else ("How many visitors came in 1911?" where
     1911 is only the year of the founding; "the Kessel Observatory" of a text about another)."""
     dated = _undated(retriever, text, closest)
     if dated:
         return f"gives {dated}"
+    denied = _denied(text, closest)
+    if denied:
+        return f"says '{denied}' or the like"
+    opposed = _opposed(text, closest)
+    if opposed:
+        return f"says '{opposed[0]}': the closest says '{opposed[1]}'"
     if _unpriced(text, closest):
         return "gives a sum of money"
     if _unmeasured(retriever, text, closest):
@@ -839,6 +857,40 @@ def _lacking(retriever: Searcher, text: str, closest: Sequence[Hit]) -> str | No
     near = _surface([h.text for h in closest], [index[h.speaker] for h in closest if h.speaker in index])
     named = unknown_numbers(text, near) or foreign_names(text, near, part=True)
     return f"names {' or '.join(named)}" if named else None
+
+
+def _denied(text: str, closest: Sequence[Hit]) -> str | None:
+    """ "What did the court not rule on?", "Who never signed?": a question after what did not
+    happen, where the sentences that answer it best deny or withhold nothing; the question's
+    negation, as the refusal names it, or None. A passage that affirms ("The treaty settled
+    the issues in Europe") is about what did happen, and the question asks for the rest."""
+    asked = _CONDITION.split(_NO_DENIAL.sub(" ", text), maxsplit=1)[0]
+    negated = _NEGATED.search(asked)
+    if negated is None or not closest:
+        return None
+    best = closest[0]
+    evidence = " ".join(best.evidence_text()) or best.text
+    if _DENIES.search(evidence):
+        return None
+    return "not" if negated.group("short") else negated.group("word").lower()
+
+
+def _opposed(text: str, closest: Sequence[Hit]) -> tuple[str, str] | None:
+    """ "Who decreased the budget?" where the sentence that answers it best says "increased":
+    the question's word and the opposite the sentence says instead, or None. A question that
+    says both ("more or less") opposes nothing."""
+    if not closest:
+        return None
+    asked = set(_LOWER_WORD.findall(text.lower()))
+    evidence = set(_LOWER_WORD.findall(" ".join(closest[0].evidence_text() or [closest[0].text]).lower()))
+    for word in sorted(asked & OPPOSITES.keys()):
+        opposite = OPPOSITES[word]
+        if word not in evidence and not opposite & asked and opposite & evidence:
+            return word, sorted(opposite & evidence)[0]
+    return None
+
+
+_LOWER_WORD = re.compile(r"[a-z]+")
 
 
 def _undated(retriever: Searcher, text: str, closest: Sequence[Hit]) -> str | None:

@@ -135,6 +135,32 @@ NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 MONTHS = "January February March April May June July August September October November December".split()
 WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 
+# words and their opposites, as pairs: a question that says one where the sentence closest to
+# it says the other ("Who decreased the budget?" beside "increased the budget") asks about what
+# the article does not say. Pairs whose words often mean something else are left out: first
+# and last ("last year"), new and old, long and short, same and different ("at the same
+# time"), over and under, open and closed, and the verbs of beginning and ending ("ended up").
+_OPPOSITES = """
+increase decrease | increased decreased | increases decreases | increasing decreasing | rise fall
+rose fell | rising falling | larger smaller | largest smallest | large small | bigger smaller
+biggest smallest | more less | more fewer | most least | higher lower | highest lowest | high low
+before after | earliest latest | earlier later | north south | east west | northern southern
+eastern western | maximum minimum | major minor | ancient modern | positive negative
+inside outside | upper lower | win lose | won lost | accept reject | accepted rejected
+allow forbid | allowed forbidden | strong weak | stronger weaker | strongest weakest | rich poor
+richer poorer | older younger | oldest youngest | success failure | successful unsuccessful
+legal illegal | true false | public private | direct indirect | internal external | always never
+best worst | better worse | cheap expensive | fast slow | faster slower | above below
+import export | imports exports | imported exported | gain loss | gained lost | support oppose
+supported opposed | majority minority | common rare | male female
+"""
+OPPOSITES: dict[str, frozenset[str]] = {}
+for _pair in _OPPOSITES.replace("\n", "|").split("|"):
+    if _pair.strip():
+        _one, _other = _pair.split()
+        OPPOSITES[_one] = OPPOSITES.get(_one, frozenset()) | {_other}
+        OPPOSITES[_other] = OPPOSITES.get(_other, frozenset()) | {_one}
+
 # English irregular past forms and plurals, each with the base form the stemmer cannot reach
 # ("broke down" against "break down", "grew" against "grow"). Forms that are as often another
 # word are left out: found, left, bound, ground, wound, lay, bore, shot, bit, fed; and "said",

@@ -251,6 +251,43 @@ def test_a_name_the_question_gives_must_stand_in_a_close_passage(real_embedder, 
     _answers(r, ("Who was the first director of the Varn Observatory?", "Agnes Moravec"))
 
 
+def test_a_question_after_what_did_not_happen_needs_a_passage_that_denies(real_embedder, tmp_path):
+    """ "Who did not study in Uppsala?": the closest sentence says who did, and nothing in it
+    denies; refused, naming the negation. A question whose answer is a denial ("never
+    finished") is answered, and "or not" or a condition denies nothing."""
+    r = _over(OBSERVATORY + UNFINISHED_LINE, tmp_path, real_embedder)
+    for question in ("Who did not study in Uppsala?", "Which firm didn't build the main telescope?"):
+        answer = r.answer(question)
+        assert answer.abstained and "'not' or the like" in answer.message, (question, answer.message)
+    _answers(
+        r,
+        ("Which telescope was never finished?", "never finished"),
+        ("Was the main telescope built by Sollen & Berg or not?", "Sollen & Berg"),
+        ("Who would run the observatory if Moravec did not?", "Agnes Moravec"),
+    )
+
+
+def test_a_question_whose_word_the_closest_sentence_reverses_is_refused(real_embedder, tmp_path):
+    """ "Who catalogued fewer than 3,000 stars?" where the sentence says "more than 3,000": the
+    question asks about what the article does not say; refused, naming both words. Asked as
+    the article says it, answered."""
+    r = _over(OBSERVATORY, tmp_path, real_embedder)
+    for question, words in (
+        ("Who catalogued fewer than 3,000 variable stars?", ("'fewer'", "'more'")),
+        ("Which observatory stands on Mount Ellery in southern Norland?", ("'southern'", "'northern'")),
+    ):
+        answer = r.answer(question)
+        assert answer.abstained and all(w in answer.message for w in words), (question, answer.message)
+    _answers(
+        r,
+        ("Who catalogued more than 3,000 variable stars?", "Agnes Moravec"),
+        ("Which observatory stands on Mount Ellery in northern Norland?", "Varn Observatory"),
+    )
+
+
+UNFINISHED_LINE = "\nA second telescope was never finished, because the war cut off its funding in 1939.\n"
+
+
 def test_a_self_contained_question_is_not_taken_over_by_history(retriever: Retriever):
     alone = retriever.answer("When did Xiaomi begin its all-in-AI strategy?")
     after = retriever.answer(
