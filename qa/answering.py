@@ -133,6 +133,14 @@ _MONEY = re.compile(
 _NEGATED = re.compile(r"\b(?P<word>not|never|no longer|neither|nor|without)\b|(?P<short>n't)\b", re.IGNORECASE)
 _NO_DENIAL = re.compile(r"\b(?:whether )?or not\b", re.IGNORECASE)
 _CONDITION = re.compile(r"\b(?:if|unless)\b", re.IGNORECASE)
+# a question that starts with its verb asks yes or no: with a negation it asks to confirm
+# ("Didn't Lei Jun found Xiaomi?"), and a passage saying the opposite answers it ("Did sales
+# fall?" beside "sales rose")
+_YES_NO = re.compile(
+    r"^\W*(?:is|are|was|were|am|do|does|did|has|have|had|can|could|will|would|shall|should|may|might|must"
+    r"|need|ca|wo|sha|ai)(?:n['\u2019]t)?\b",
+    re.IGNORECASE,
+)
 # what a sentence that denies or withholds says: the negations, and words that mean as much
 _DENIES = re.compile(
     r"\b(?:not|never|no|none|nothing|nobody|nowhere|neither|nor|without|cannot|unable|fail(?:s|ed|ing|ure)?"
@@ -863,10 +871,12 @@ def _denied(text: str, closest: Sequence[Hit]) -> str | None:
     """ "What did the court not rule on?", "Who never signed?": a question after what did not
     happen, where the sentences that answer it best deny or withhold nothing; the question's
     negation, as the refusal names it, or None. A passage that affirms ("The treaty settled
-    the issues in Europe") is about what did happen, and the question asks for the rest."""
+    the issues in Europe") is about what did happen, and the question asks for the rest. A
+    question that starts with its verb ("Didn't Lei Jun found Xiaomi?") asks to confirm what
+    the passage affirms."""
     asked = _CONDITION.split(_NO_DENIAL.sub(" ", text), maxsplit=1)[0]
     negated = _NEGATED.search(asked)
-    if negated is None or not closest:
+    if negated is None or not closest or _YES_NO.match(text):
         return None
     best = closest[0]
     evidence = " ".join(best.evidence_text()) or best.text
@@ -878,8 +888,9 @@ def _denied(text: str, closest: Sequence[Hit]) -> str | None:
 def _opposed(text: str, closest: Sequence[Hit]) -> tuple[str, str] | None:
     """ "Who decreased the budget?" where the sentence that answers it best says "increased":
     the question's word and the opposite the sentence says instead, or None. A question that
-    says both ("more or less") opposes nothing."""
-    if not closest:
+    says both ("more or less") opposes nothing, and the passage answers a yes-or-no question
+    ("Did the budget decrease?") with its opposite."""
+    if not closest or _YES_NO.match(text):
         return None
     asked = set(_LOWER_WORD.findall(text.lower()))
     evidence = set(_LOWER_WORD.findall(" ".join(closest[0].evidence_text() or [closest[0].text]).lower()))

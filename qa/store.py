@@ -134,7 +134,7 @@ def settings() -> dict[str, Any]:
         "lexical": {
             "method": "bm25",
             "library": "bm25s",
-            "tokenizer": "words-hyphen-parts-stopwords-irregular-snowball",
+            "tokenizer": "words-hyphen-parts-stopwords-contractions-irregular-snowball",
             "fields": "text-speaker-role",
         },
         "embedding_text": embedding_text_kind(),

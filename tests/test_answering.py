@@ -264,6 +264,7 @@ def test_a_question_after_what_did_not_happen_needs_a_passage_that_denies(real_e
         ("Which telescope was never finished?", "never finished"),
         ("Was the main telescope built by Sollen & Berg or not?", "Sollen & Berg"),
         ("Who would run the observatory if Moravec did not?", "Agnes Moravec"),
+        ("Didn't Tallberg study in Uppsala?", "Uppsala"),  # asks to confirm what the text says
     )
 
 
@@ -282,6 +283,7 @@ def test_a_question_whose_word_the_closest_sentence_reverses_is_refused(real_emb
         r,
         ("Who catalogued more than 3,000 variable stars?", "Agnes Moravec"),
         ("Which observatory stands on Mount Ellery in northern Norland?", "Varn Observatory"),
+        ("Did Agnes Moravec catalogue fewer than 3,000 variable stars?", "more than 3,000"),  # the answer is no
     )
 
 

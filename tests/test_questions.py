@@ -241,3 +241,43 @@ def test_a_speakers_view_is_asked_like_what_they_said():
     assert holds("What position does China's economy hold?") is None
     # a view is not a statement: its holder need not be quoted anywhere
     assert says("What does Piketty feel was the biggest factor?") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("Didn't Lei Jun found Xiaomi?", {"lei", "jun", "found", "xiaomi"}),
+        ("Wasn\u2019t the summit held in Wuzhen?", {"summit", "held", "wuzhen"}),
+        ("Why can't AI development stop?", {"ai", "development", "stop"}),
+        ("They're sure it'll work, aren't they?", {"sure", "work"}),
+    ],
+)
+def test_contractions_are_no_topic(question, topic):
+    """ "Didn't", "it'll", "they're" are kept whole by the tokenizer; they tell what a question
+    is about no more than "did" or "will" do."""
+    from qa.question import topic_words
+
+    assert set(topic_words(question, set())) == topic
+
+
+@pytest.mark.parametrize(
+    ("question", "denied"),
+    [
+        ("Which firm did not build the telescope?", "not"),
+        ("Who never signed the treaty?", "never"),
+        ("What doesn't the report count?", "not"),
+        ("Didn't Tallberg found the observatory?", None),  # asks to confirm
+        ("Is the observatory not in Norland?", None),
+        ("Was it founded in 1911 or not?", None),
+        ("What happens if a member does not vote?", None),
+    ],
+)
+def test_the_negation_a_question_asks_about(question, denied):
+    """The negation the denial rule reads: in a question after what did not happen, not in a
+    yes-or-no question, "or not", or a condition."""
+    from qa.answering import _denied
+    from qa.retrieval import Hit
+
+    text = "Tallberg founded the observatory in 1911."
+    affirming = Hit(text, 1.0, 1, "a", None, None, "narration", 0, len(text), 0, 1.0, 1.0, evidence=((0, len(text)),))
+    assert _denied(question, [affirming]) == denied
