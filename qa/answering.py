@@ -20,6 +20,8 @@ import numpy as np
 
 from qa.attribution import Speaker, sentence_spans
 from qa.chunking import lexical_text
+from qa.embedding import DEFAULT_MODEL, model_path
+from qa.errors import ModelError
 from qa.lexical import STOPWORDS, terms, words
 from qa.lexicon import ANSWER_CATEGORIES, NUMBER_WORDS, OPPOSITES, PEOPLE_NOUNS, QUOTED_NOUNS
 from qa.question import (
@@ -555,7 +557,7 @@ def _person_asked(retriever: Searcher, asked: str | None, wanted: str | None) ->
 
 def _speaker_list(question: str, named: bool) -> bool:
     """ "Who spoke?", "Who gave their views?", "Which people does the reporter quote?", "List the
-    speakers in the story": a question for people that asks about nothing but speaking (at most a
+    speakers in the story", "How many people are quoted?": a question for people that asks about nothing but speaking (at most a
     short place phrase, "at the event", and words for the article itself)."""
     tokens = words(question)
     if named or not tokens:
@@ -564,6 +566,11 @@ def _speaker_list(question: str, named: bool) -> bool:
         if not set(tokens) & (QUOTED_NOUNS | PEOPLE_NOUNS):
             return False  # "Name the company": a thing
         tokens = tokens[1:]
+    elif tokens[:2] == ["how", "many"] and len(tokens) > 2 and tokens[2] in QUOTED_NOUNS | PEOPLE_NOUNS:
+        # "How many speakers are there?", "How many people are quoted?"; not "How many people
+        # in Paris died?", whose place phrase is no setting of the speaking
+        rest = set(topic_words(" ".join(tokens[3:]), set()).values())
+        return not rest - _ARTICLE
     elif tokens[0] not in ("who", "whom", "which"):
         return False
     elif tokens[0] == "which" and (len(tokens) < 2 or tokens[1] not in PEOPLE_NOUNS):
@@ -582,7 +589,8 @@ _ARTICLE_NOUNS = frozenset(terms("article story piece news text"))
 _ARTICLE = _ARTICLE_NOUNS | frozenset(terms("report reporter journalist"))  # the article and who wrote it
 _ABOUT = frozenset(
     terms(
-        "article story text piece report news main point gist topic subject summary summarize summarise recap synopsis"
+        "article story text piece report news main point gist topic subject summary summarize summarise recap synopsis "
+        "takeaway takeaways highlight highlights"
     )
 )
 _BRIEF = frozenset(terms("one line sentence brief briefly short few words quick overview nutshell"))
@@ -723,6 +731,13 @@ def _answer(
     # searched with ("Where does Lena Park teach?")
     everything = topic_words(query if leans else text, set())
     unmatched = [w for w, stem in everything.items() if stem not in covered]
+    mended = _mended(surface, unmatched, covered)
+    if mended:
+        # "What did Qi say about safty?": a slip of the keyboard is searched and counted as
+        # the word it missed
+        query, typed = _respelled(query, mended), _respelled(text, mended)
+        everything = topic_words(query if leans else typed, set())
+        unmatched = [w for w, stem in everything.items() if stem not in covered]
     vectors = retriever.encode_many([query, *unmatched])
     limited = restrict is not None or lead is not None
     missing = _still_missing(retriever, unmatched, vectors[1:], covered if limited else None)
@@ -1196,9 +1211,9 @@ def _leading_article(
     return best[0].doc if best else None
 
 
-def _article_words(retriever: Searcher, doc: str) -> set[str]:
+def _article_words(retriever: Searcher, doc: str) -> Vocabulary:
     """The surface words of one article and of the people it quotes (cached per article)."""
-    cache: dict[str, set[str]] = retriever.__dict__.setdefault("_article_words", {})
+    cache: dict[str, Vocabulary] = retriever.__dict__.setdefault("_article_words", {})
     if doc not in cache:
         chunks = [c.text for c in retriever.chunks if c.doc == doc]
         cache[doc] = _surface(chunks, [s for s in retriever.speakers if s.doc in (doc, None)])
@@ -1218,7 +1233,7 @@ def _surface(texts: Sequence[str], speakers: Sequence[Speaker]) -> Vocabulary:
     return Vocabulary(found | {part for w in found if "-" in w for part in w.split("-") if part}, capitals)
 
 
-def _vocabulary(retriever: Searcher) -> tuple[set[str], dict[int, set[str]]]:
+def _vocabulary(retriever: Searcher) -> tuple[Vocabulary, dict[int, set[str]]]:
     cached = getattr(retriever, "_vocabulary", None)
     if cached is None:
         # a passage holds its words and, as BM25 indexes it, the name and role of who says it
@@ -1226,6 +1241,39 @@ def _vocabulary(retriever: Searcher) -> tuple[set[str], dict[int, set[str]]]:
         cached = (_surface([c.text for c in retriever.chunks], retriever.speakers), per_chunk)
         retriever._vocabulary = cached  # type: ignore[attr-defined]
     return cached  # type: ignore[no-any-return]
+
+
+def _mended(surface: Vocabulary, unmatched: list[str], covered: set[str]) -> dict[str, str]:
+    """The question's words the searched passages lack that are one slip of the keyboard from
+    one of their words, each with that word ("safty": "safety"). A word of English stays as
+    typed: "stages" is no slip for "states"."""
+    english = english_words()
+    mended = {}
+    for word in unmatched:
+        if not english or word in english:
+            continue
+        slip = surface.slip_of(word)
+        if slip is not None and set(terms(slip)) <= covered:
+            mended[word] = slip
+    return mended
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Whole English words, as the default encoder's vocabulary lists them (30,522 entries,
+    about 20,000 of them whole words); empty when that package is missing, and then no word is
+    taken for a slip."""
+    try:
+        folder = Path(model_path(DEFAULT_MODEL))
+        listed = (folder / "vocab.txt").read_text(encoding="utf-8").split()
+    except (ModelError, OSError):
+        return frozenset()
+    return frozenset(w for w in listed if w.isalpha() and w.islower())
+
+
+def _respelled(text: str, mended: dict[str, str]) -> str:
+    """The text with each of the words given replaced by its mended spelling."""
+    return re.sub(r"[\w'\u2019-]+", lambda m: mended.get(m.group(0).lower(), m.group(0)), text)
 
 
 def _still_missing(

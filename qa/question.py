@@ -52,7 +52,9 @@ QUESTION_RAW = (
     "according else anything something more other another besides quote quoted claim "
     "statement view views opinion believe does did do know explain explained describe "
     "described give gave mean meant happen happened happens occur occurred occurs "
-    "discuss discussed please thanks thank hello hi hey kindly"
+    "discuss discussed please thanks thank hello hi hey kindly list show summarize summarise "
+    # question words as chat spells them
+    "whats whos wheres whens hows wat"
 ).split()
 # a kind of thing followed by the thing itself: "the YEAR 1994", "the CITY of Leeds"
 _NAMED_CATEGORY = re.compile(r"\b(?i:" + "|".join(sorted(ANSWER_CATEGORIES)) + r")\s+(?=(?:of\s+)?(?:\d|[A-Z]))")
@@ -415,6 +417,27 @@ class Vocabulary(set[str]):
         # deletion neighbourhoods: a letter missing (folded in deleted), one too many (a
         # deletion of it in plain) or one changed (a deletion of each in common)
         return folded in deleted or any(d in plain or d in deleted for d in _deletions(folded))
+
+    def slip_of(self, word: str) -> str | None:
+        """The article word one slip of the keyboard away from a word of five letters or more
+        that the article does not have ("safty", "secuirty"), or None; of several, the first in
+        alphabetical order."""
+        folded = _folded(word)
+        if len(folded) < _SLIP_MIN or folded in self._index()[0]:
+            return None
+        near = self.__dict__.get("_near")
+        if near is None:
+            near = {}
+            for w in self:
+                plain = _folded(w)
+                if len(plain) >= _SLIP_MIN and plain.isalpha():
+                    for key in (plain, *_deletions(plain)):
+                        near.setdefault(key, set()).add(w)
+            self.__dict__["_near"] = near
+        found = set(near.get(folded, ()))
+        for d in _deletions(folded):
+            found |= near.get(d, set())
+        return min(found) if found else None
 
     def numbers(self) -> frozenset[str]:
         """The figures the article writes, commas left out ("1,328" as "1328"; "2003-04" gives

@@ -290,6 +290,23 @@ def test_a_question_whose_word_the_closest_sentence_reverses_is_refused(real_emb
 UNFINISHED_LINE = "\nA second telescope was never finished, because the war cut off its funding in 1939.\n"
 
 
+def test_chat_spelling_slips_and_contractions_are_read(retriever: Retriever):
+    """Questions typed as people type in a chat: a slip of the keyboard, "whats", a negative
+    yes-or-no question, a request verb. Each is answered from the passage the plain wording
+    finds, not refused for a word the article lacks."""
+    for typed, plain in (
+        ("wat did qi say about safty", "What did Qi say about safety?"),
+        ("How many large modles does China have?", "How many large models does China have?"),
+        ("Wasn't the summit held in Wuzhen?", "Was the summit held in Wuzhen?"),
+        ("Summarize what Zhou said", "What did Zhou say?"),
+        ("whats the role of AI according to Wu", "What is the role of AI according to Wu?"),
+    ):
+        answer, expected = retriever.answer(typed), retriever.answer(plain)
+        assert not expected.abstained, plain
+        assert not answer.abstained, (typed, answer.message)
+        assert answer.hits[0].paragraph == expected.hits[0].paragraph, (typed, plain)
+
+
 def test_a_self_contained_question_is_not_taken_over_by_history(retriever: Retriever):
     alone = retriever.answer("When did Xiaomi begin its all-in-AI strategy?")
     after = retriever.answer(

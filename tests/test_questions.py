@@ -73,6 +73,10 @@ def test_quote_block_shows_markup_as_text():
         ("Who wrote the story?", False),
         ("Which report is cited?", False),
         ("Which people settled in the valley?", False),
+        ("How many speakers are there?", True),
+        ("How many people are quoted in the article?", True),
+        ("How many people attended the summit?", False),
+        ("How many people in Paris died?", False),
     ],
 )
 def test_questions_for_the_speaker_list(question, lists):
@@ -96,6 +100,9 @@ def test_questions_for_the_speaker_list(question, lists):
         ("What losses were reported?", False),
         ("Which company is the story about?", True),
         ("What does the report say about prices?", False),
+        ("What are the main takeaways?", True),
+        ("What are the highlights of the story?", True),
+        ("What are the highlights of the match?", False),
     ],
 )
 def test_questions_about_the_article_itself(question, about):
@@ -112,6 +119,20 @@ def test_a_name_one_slip_from_an_article_word_is_known():
         assert not article.knows(other), other
     assert unknown_names("What did Moncalm do at Fort Ottawa?", article) == []
     assert unknown_names("What did Wolfe do at Quebec?", article) == ["Wolfe", "Quebec"]
+
+
+def test_a_word_one_slip_from_an_article_word_is_mended():
+    """ "safty" is searched as "safety"; a word that is English as typed ("stages" beside
+    "states") and a word that is no slip from any article word stay as typed."""
+    from qa.answering import _mended, _respelled
+    from qa.question import Vocabulary
+
+    article = Vocabulary({"safety", "states", "security", "models"})
+    covered = {"safeti", "state", "secur", "model"}
+    assert article.slip_of("safty") == "safety" and article.slip_of("secuirty") == "security"
+    assert article.slip_of("safety") is None and article.slip_of("modem") is None  # present; too short
+    assert _mended(article, ["safty", "stages", "weather"], covered) == {"safty": "safety"}
+    assert _respelled("What did Qi say about Safty?", {"safty": "safety"}) == "What did Qi say about safety?"
 
 
 def test_a_name_that_starts_an_article_word_is_known():
