@@ -364,7 +364,7 @@ README_FIGURES = {
     "eval/natural-test-10.jsonl": {"hit@1": 0.95, "recall@3": 0.975, "attribution": 0.948, "decisions": 0.92},
     "eval/natural-test-9.jsonl": {"hit@1": 1.0, "recall@3": 1.0, "attribution": 1.0, "decisions": 0.98},
     "eval/natural-test-8.jsonl": {"hit@1": 1.0, "recall@3": 1.0, "attribution": 1.0, "decisions": 0.979},
-    "eval/natural-test-7.jsonl": {"hit@1": 0.921, "recall@3": 0.947, "attribution": 0.973, "decisions": 0.895},
+    "eval/natural-test-7.jsonl": {"hit@1": 0.947, "recall@3": 0.973, "attribution": 0.973, "decisions": 0.916},
     "eval/natural-test-6.jsonl": {"hit@1": 0.973, "recall@3": 1.0, "attribution": 1.0, "decisions": 0.916},
     "eval/natural-test-5.jsonl": {"hit@1": 0.921, "recall@3": 0.973, "attribution": 0.918, "decisions": 0.916},
     "eval/natural-test-4.jsonl": {"hit@1": 0.968, "recall@3": 1.0, "attribution": 0.968, "decisions": 0.95},
