@@ -664,6 +664,11 @@ def _answer(
     leans = context.asked is not None and not speaker and _leans_on(text, named)
     if unresolved:
         who = pronoun(text)
+        fits = [s.name for s in retriever.speakers if who and compatible(s, who)]
+        if context.turns and len(fits) > 1:
+            # the earlier answers were about no one who fits, and the article quotes several
+            listed = ", ".join(fits[:4]) + (" ..." if len(fits) > 4 else "")
+            return _abstain(text, f"'{who}' could be any of {listed}: ask about one by name", None)
         if context.turns:
             return _abstain(text, f"no one quoted in the article fits '{who}'", None)
         return _abstain(

@@ -638,6 +638,14 @@ def test_a_pronoun_no_earlier_speaker_fits_is_not_guessed(two_news: Retriever):
     assert answer.abstained and "she" in answer.reason
 
 
+def test_a_pronoun_several_speakers_fit_names_them(retriever: Retriever):
+    """ "What did he say?" after an answer about no one: the article quotes several men, and
+    the refusal names them instead of saying no one fits."""
+    answer = retriever.answer("What did he say?", history=["What is the article about?"])
+    assert answer.abstained and "could be any of" in answer.reason, answer.reason
+    assert all(name in answer.reason for name in ("Wu Hequan", "Lei Jun", "Qi Xiangdong", "Zhou Hongyi"))
+
+
 def test_who_said_so_names_whoever_the_last_answer_quoted(two_news: Retriever):
     before = two_news.answer("Why did the talks break down?")
     after = two_news.answer("Who said so?", history=["Why did the talks break down?"])
