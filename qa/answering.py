@@ -136,7 +136,7 @@ _NEGATED = re.compile(r"\b(?P<word>not|never|no longer|neither|nor|without)\b|(?
 _NO_DENIAL = re.compile(r"\b(?:whether )?or not\b", re.IGNORECASE)
 _CONDITION = re.compile(r"\b(?:if|unless)\b", re.IGNORECASE)
 # a question that starts with its verb asks yes or no: with a negation it asks to confirm
-# ("Didn't Lei Jun found Xiaomi?"), and a passage saying the opposite answers it ("Did sales
+# ("Didn't Ann Lee found Acme?"), and a passage saying the opposite answers it ("Did sales
 # fall?" beside "sales rose")
 _YES_NO = re.compile(
     r"^\W*(?:is|are|was|were|am|do|does|did|has|have|had|can|could|will|would|shall|should|may|might|must"
@@ -557,8 +557,8 @@ def _person_asked(retriever: Searcher, asked: str | None, wanted: str | None) ->
 
 def _speaker_list(question: str, named: bool) -> bool:
     """ "Who spoke?", "Who gave their views?", "Which people does the reporter quote?", "List the
-    speakers in the story", "How many people are quoted?": a question for people that asks about nothing but speaking (at most a
-    short place phrase, "at the event", and words for the article itself)."""
+    speakers in the story", "How many people are quoted?": a question for people that asks about
+    nothing but speaking (at most a short place phrase, "at the event", and words for the article itself)."""
     tokens = words(question)
     if named or not tokens:
         return False
@@ -892,7 +892,7 @@ def _denied(text: str, closest: Sequence[Hit]) -> str | None:
     happen, where the sentences that answer it best deny or withhold nothing; the question's
     negation, as the refusal names it, or None. A passage that affirms ("The treaty settled
     the issues in Europe") is about what did happen, and the question asks for the rest. A
-    question that starts with its verb ("Didn't Lei Jun found Xiaomi?") asks to confirm what
+    question that starts with its verb ("Didn't Ann Lee found Acme?") asks to confirm what
     the passage affirms."""
     asked = _CONDITION.split(_NO_DENIAL.sub(" ", text), maxsplit=1)[0]
     negated = _NEGATED.search(asked)
@@ -903,6 +903,9 @@ def _denied(text: str, closest: Sequence[Hit]) -> str | None:
     if _DENIES.search(evidence):
         return None
     return "not" if negated.group("short") else negated.group("word").lower()
+
+
+_LOWER_WORD = re.compile(r"[a-z]+")  # "north-east" reads as "north" and "east", unlike `words`
 
 
 def _opposed(text: str, closest: Sequence[Hit]) -> tuple[str, str] | None:
@@ -919,9 +922,6 @@ def _opposed(text: str, closest: Sequence[Hit]) -> tuple[str, str] | None:
         if word not in evidence and not opposite & asked and opposite & evidence:
             return word, sorted(opposite & evidence)[0]
     return None
-
-
-_LOWER_WORD = re.compile(r"[a-z]+")
 
 
 def _undated(retriever: Searcher, text: str, closest: Sequence[Hit]) -> str | None:

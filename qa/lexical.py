@@ -25,8 +25,8 @@ STOPWORDS = frozenset(
     "over own same she should so some such than that the their theirs them themselves then there "
     "these they this those through to too under until up very was we were what when where which "
     "while who whom why will with would you your yours yourself yourselves s t don also us "
-    # contractions, which the tokenizer keeps whole: "Didn't Lei Jun found Xiaomi?" is about
-    # Lei Jun and Xiaomi, not about "didn't"
+    # contractions, which the tokenizer keeps whole: "Didn't Ann Lee found Acme?" is about
+    # Ann Lee and Acme, not about "didn't"
     "aren't can't couldn't didn't doesn't don't hadn't hasn't haven't isn't mightn't mustn't needn't "
     "shan't shouldn't wasn't weren't won't wouldn't i'm you're we're they're i've you've we've they've "
     "i'll you'll he'll she'll it'll we'll they'll i'd you'd he'd she'd we'd they'd let's".split()

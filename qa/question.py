@@ -407,37 +407,41 @@ class Vocabulary(set[str]):
         if word in self:
             return True
         folded = _folded(word)
-        plain, deleted = self._index()
-        if folded in plain:
+        if folded in self._plain():
             return True
         if len(folded) >= _PREFIX_MIN and self._begins(folded):
             return True
-        if len(folded) < _SLIP_MIN:
-            return False
-        # deletion neighbourhoods: a letter missing (folded in deleted), one too many (a
-        # deletion of it in plain) or one changed (a deletion of each in common)
-        return folded in deleted or any(d in plain or d in deleted for d in _deletions(folded))
+        return bool(self._slips(_folded(word)))
 
     def slip_of(self, word: str) -> str | None:
         """The article word one slip of the keyboard away from a word of five letters or more
         that the article does not have ("safty", "secuirty"), or None; of several, the first in
-        alphabetical order."""
-        folded = _folded(word)
-        if len(folded) < _SLIP_MIN or folded in self._index()[0]:
-            return None
+        alphabetical order. Only words of letters are given back."""
+        found = [w for w in self._slips(_folded(word)) if w.isalpha()]
+        return min(found) if found else None
+
+    def _slips(self, folded: str) -> set[str]:
+        """The article words one slip away from a word (without its accents) they do not hold."""
+        if len(folded) < _SLIP_MIN or folded in self._plain():
+            return set()
+        # deletion neighbourhoods: a letter missing (the word is a deletion of an article
+        # word), one too many (a deletion of it is an article word) or one changed or two
+        # swapped (a deletion of each in common)
         near = self.__dict__.get("_near")
         if near is None:
             near = {}
             for w in self:
                 plain = _folded(w)
-                if len(plain) >= _SLIP_MIN and plain.isalpha():
-                    for key in (plain, *_deletions(plain)):
+                if len(plain) >= _SLIP_MIN - 1:  # "lords" is one letter too many for "lord"
+                    near.setdefault(plain, set()).add(w)
+                if len(plain) >= _SLIP_MIN:
+                    for key in _deletions(plain):
                         near.setdefault(key, set()).add(w)
             self.__dict__["_near"] = near
         found = set(near.get(folded, ()))
         for d in _deletions(folded):
             found |= near.get(d, set())
-        return min(found) if found else None
+        return found
 
     def numbers(self) -> frozenset[str]:
         """The figures the article writes, commas left out ("1,328" as "1328"; "2003-04" gives
@@ -454,19 +458,18 @@ class Vocabulary(set[str]):
         five letters or more the start of it ("americans": "america")?"""
         ordered = self.__dict__.get("_ordered")
         if ordered is None:
-            ordered = self.__dict__["_ordered"] = sorted(self._index()[0])
+            ordered = self.__dict__["_ordered"] = sorted(self._plain())
         at = bisect.bisect_left(ordered, word)
         if at < len(ordered) and ordered[at].startswith(word):
             return True
-        return any(word[:n] in self._index()[0] for n in range(_SLIP_MIN, len(word)))
+        return any(word[:n] in self._plain() for n in range(_SLIP_MIN, len(word)))
 
-    def _index(self) -> tuple[frozenset[str], frozenset[str]]:
-        index = self.__dict__.get("_slips")
-        if index is None:
-            plain = frozenset(_folded(w) for w in self)
-            deleted = frozenset(d for w in plain if len(w) >= _SLIP_MIN for d in _deletions(w))
-            index = self.__dict__["_slips"] = (plain, deleted)
-        return index
+    def _plain(self) -> frozenset[str]:
+        """The words without their accents."""
+        plain = self.__dict__.get("_plain_words")
+        if plain is None:
+            plain = self.__dict__["_plain_words"] = frozenset(_folded(w) for w in self)
+        return plain
 
 
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
