@@ -502,12 +502,13 @@ def _naming(question: str, name: str, wanted: str | None) -> str:
 
 def _carried(
     question: str, named: list[Speaker], context: _Context, retriever: Searcher
-) -> tuple[list[Speaker], bool, str | None]:
-    """The speaker a follow-up is about, from the conversation; whether a pronoun was left
-    unresolved; and, where no speaker of the chat fits a "he" or "she", the person the last
-    question named whom the article mentions without quoting."""
+) -> tuple[list[Speaker], list[Speaker] | None, str | None]:
+    """The speaker a follow-up is about, from the conversation; for a pronoun left unresolved,
+    the quoted people it could stand for (none, or several), else None; and, where no speaker
+    of the chat fits a "he" or "she", the person the last question named whom the article
+    mentions without quoting."""
     if _own_subject(question, named):
-        return [], False, None
+        return [], None, None
     wanted = pronoun(question)
     follow = (
         wanted is not None
@@ -515,21 +516,21 @@ def _carried(
         or bool(_ELSE.search(question) and not set(terms(question)) - QUESTION_WORDS)
     )
     if not follow:
-        return [], False, None
+        return [], None, None
     index = retriever.speaker_index
     for name in reversed(context.speakers):
         speaker = index.speakers.get(name)
         if speaker and (wanted is None or compatible(speaker, wanted)):
-            return [speaker], False, None
+            return [speaker], None, None
     if wanted in ("he", "she"):
         person = _person_asked(retriever, context.asked, wanted)
         if person is not None:
-            return [], False, person
+            return [], None, person
         fits = [s for s in retriever.speakers if compatible(s, wanted)]
         if len(fits) == 1:
-            return fits, False, None
-        return [], True, None
-    return [], False, None
+            return fits, None, None
+        return [], fits, None
+    return [], None, None
 
 
 def _person_asked(retriever: Searcher, asked: str | None, wanted: str | None) -> str | None:
@@ -660,20 +661,21 @@ def _answer(
     if holder:
         named = _described(holder, index)  # "What does the Xiaomi boss think ...", if someone fits
 
-    carried, unresolved, person = ([], False, None) if speaker else _carried(text, named, context, retriever)
+    carried, unresolved, person = ([], None, None) if speaker else _carried(text, named, context, retriever)
     leans = context.asked is not None and not speaker and _leans_on(text, named)
-    if unresolved:
+    if unresolved is not None:
         who = pronoun(text)
-        fits = [s.name for s in retriever.speakers if who and compatible(s, who)]
-        if context.turns and len(fits) > 1:
-            # the earlier answers were about no one who fits, and the article quotes several
-            listed = ", ".join(fits[:4]) + (" ..." if len(fits) > 4 else "")
+        if not context.turns:
+            return _abstain(
+                text, f"'{who}' points back to an earlier question, and there is none: ask about someone by name", None
+            )
+        if unresolved:
+            # the earlier answers were about no one who fits, and the article quotes several:
+            # those the article calls "he" or "she" first named, else those it never does
+            fits = [s for s in unresolved if s.gender == who] or unresolved
+            listed = ", ".join(s.name for s in fits[:4]) + (" ..." if len(fits) > 4 else "")
             return _abstain(text, f"'{who}' could be any of {listed}: ask about one by name", None)
-        if context.turns:
-            return _abstain(text, f"no one quoted in the article fits '{who}'", None)
-        return _abstain(
-            text, f"'{who}' points back to an earlier question, and there is none: ask about someone by name", None
-        )
+        return _abstain(text, f"no one quoted in the article fits '{who}'", None)
     focus = named or carried
     if speaker and not retriever.speaker_chunks(speaker):
         return _abstain(text, f"the article quotes no one called {speaker}", speaker)
@@ -1278,7 +1280,7 @@ def english_words() -> frozenset[str]:
 
 def _respelled(text: str, mended: dict[str, str]) -> str:
     """The text with each of the words given replaced by its mended spelling."""
-    return re.sub(r"[\w'\u2019-]+", lambda m: mended.get(m.group(0).lower(), m.group(0)), text)
+    return _WORD.sub(lambda m: mended.get(m.group(0).lower(), m.group(0)), text)
 
 
 def _still_missing(

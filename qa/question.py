@@ -411,7 +411,7 @@ class Vocabulary(set[str]):
             return True
         if len(folded) >= _PREFIX_MIN and self._begins(folded):
             return True
-        return bool(self._slips(_folded(word)))
+        return bool(self._slips(folded))
 
     def slip_of(self, word: str) -> str | None:
         """The article word one slip of the keyboard away from a word of five letters or more
