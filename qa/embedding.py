@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,6 +28,40 @@ _OFFLINE = {
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # loading a model is quick: no bars for it
 }
 PROGRESS_MIN_TEXTS = 2000  # a progress bar only for encoding work that takes a while
+QUESTION_BATCH = 8  # batches this small are questions: their token vectors are kept for a while
+_SPECIAL = frozenset({"[CLS]", "[SEP]", "<s>", "</s>", "[PAD]", "<pad>"})
+
+Tokens = tuple[tuple[str, ...], np.ndarray]  # a text's word pieces and their unit-length vectors
+
+
+def token_rows(pieces: list[str], hidden: np.ndarray) -> Tokens:
+    """A text's word pieces and their contextual vectors, unit length, without the model's
+    markers ("[CLS]", "[SEP]") and punctuation."""
+    keep = [i for i, piece in enumerate(pieces) if piece not in _SPECIAL and any(c.isalnum() for c in piece)]
+    rows = np.asarray(hidden, dtype=np.float32)[keep]
+    rows = rows / np.clip(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12, None)
+    return tuple(pieces[i] for i in keep), np.ascontiguousarray(rows)
+
+
+class TokenMemo:
+    """The token vectors of the last few questions encoded, so that a search reads them from the
+    same pass of the model that gave the question's vector."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._rows: OrderedDict[str, Tokens] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, text: str, tokens: Tokens) -> None:
+        with self._lock:
+            self._rows[text] = tokens
+            self._rows.move_to_end(text)
+            while len(self._rows) > self._size:
+                self._rows.popitem(last=False)
+
+    def get(self, text: str) -> Tokens | None:
+        with self._lock:
+            return self._rows.get(text)
 
 
 def go_offline() -> None:
@@ -44,6 +79,13 @@ class Embedder(Protocol):
     def encode(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
         ...
+
+
+def token_vectors(embedder: object, texts: list[str]) -> list[Tokens] | None:
+    """Each text's word pieces and their contextual vectors, from an embedder that gives them
+    (None from one that does not, such as a test's stand-in)."""
+    read = getattr(embedder, "token_vectors", None)
+    return read(texts) if read is not None else None
 
 
 def model_id(spec: str | None = None) -> str:
@@ -77,6 +119,7 @@ class SentenceTransformerEmbedder:
         self.model_id = model_id(spec)
         self._model: Any = None
         self._lock = threading.Lock()
+        self._tokens = TokenMemo()
 
     def _load(self) -> Any:
         with self._lock:
@@ -106,6 +149,10 @@ class SentenceTransformerEmbedder:
 
     def encode(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
         model = self._load()
+        if 0 < len(texts) <= QUESTION_BATCH:
+            # one pass gives the vectors and the token vectors a search reads after them
+            rows = self._passes(texts)[0]
+            return np.ascontiguousarray(np.stack([row["sentence_embedding"].float().numpy() for row in rows]))
         vectors = model.encode(
             texts,
             batch_size=batch_size,
@@ -114,6 +161,33 @@ class SentenceTransformerEmbedder:
             show_progress_bar=progress and len(texts) >= PROGRESS_MIN_TEXTS,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def token_vectors(self, texts: list[str]) -> list[Tokens]:
+        """Each text's word pieces and their contextual vectors (see `token_rows`)."""
+        found = {t: self._tokens.get(t) for t in texts}
+        missing = [t for t, hit in found.items() if hit is None]
+        if missing:
+            found.update(zip(missing, self._passes(missing)[1], strict=True))
+        return [found[t] or ((), np.zeros((0, 0), dtype=np.float32)) for t in texts]
+
+    def _passes(self, texts: list[str]) -> tuple[list[dict[str, Any]], list[Tokens]]:
+        """One pass of the model over texts: its outputs and each text's token vectors, kept
+        for a while when the texts are a question's few."""
+        model = self._load()
+        rows: list[dict[str, Any]] = model.encode(
+            texts, output_value=None, normalize_embeddings=True, convert_to_numpy=True, batch_size=32
+        )
+        tokens = [
+            token_rows(
+                model.tokenizer.convert_ids_to_tokens(row["input_ids"].tolist()),
+                row["token_embeddings"].float().numpy(),
+            )
+            for row in rows
+        ]
+        if len(texts) <= QUESTION_BATCH:
+            for text, read in zip(texts, tokens, strict=True):
+                self._tokens.put(text, read)
+        return rows, tokens
 
     def export_encoder(
         self, folder: Path, *, texts: list[str], reference: np.ndarray, int8: bool = False

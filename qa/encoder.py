@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.embedding import QUESTION_BATCH, TokenMemo, Tokens, token_rows
 from qa.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ class OnnxEmbedder:
             self._tokenizer = Tokenizer.from_file(str(self.folder / self.record["tokenizer"]["file"]))
         except Exception as exc:  # onnxruntime and tokenizers raise their own types
             raise EncoderUnavailable(f"cannot open {path}: {exc}") from None
+        self._tokens = TokenMemo()
 
     @classmethod
     def open(cls, folder: str | Path, *, variant: str = "fp32") -> OnnxEmbedder:
@@ -137,12 +139,26 @@ class OnnxEmbedder:
         return read_record(folder, self.variant)
 
     def encode(self, texts: list[str], *, batch_size: int = BATCH, progress: bool = False) -> np.ndarray:
-        """Unit-length float32 vectors, one row per text; long lists go in length-sorted batches."""
+        """Unit-length float32 vectors, one row per text; long lists go in length-sorted batches.
+        A question's few texts keep their token vectors for `token_vectors`."""
+        return self._run(texts, batch_size)[0]
+
+    def token_vectors(self, texts: list[str]) -> list[Tokens]:
+        """Each text's word pieces and their contextual vectors (see `qa.embedding.token_rows`)."""
+        found = {t: self._tokens.get(t) for t in texts}
+        missing = [t for t, hit in found.items() if hit is None]
+        if missing:
+            found.update(zip(missing, self._run(missing, BATCH, tokens=True)[1], strict=True))
+        return [found[t] or ((), np.zeros((0, 0), dtype=np.float32)) for t in texts]
+
+    def _run(self, texts: list[str], batch_size: int, *, tokens: bool = False) -> tuple[np.ndarray, list[Tokens]]:
         if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        keep = len(texts) <= QUESTION_BATCH
         encodings = self._tokenizer.encode_batch([t or " " for t in texts])
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        read: list[Tokens] = [((), out[:0])] * len(texts)
         for begin in range(0, len(order), batch_size):
             rows = order[begin : begin + batch_size]
             width = max(len(encodings[i].ids) for i in rows)
@@ -156,7 +172,14 @@ class OnnxEmbedder:
                     feed["token_type_ids"][r, :n] = e.type_ids
             hidden = self._session.run(None, feed)[0]
             out[rows] = self.pooling.apply(hidden, feed["attention_mask"])
-        return out
+            if tokens or keep:
+                for r, i in enumerate(rows):
+                    n = len(encodings[i].ids)
+                    read[i] = token_rows(list(encodings[i].tokens), hidden[r, :n])
+        if keep:
+            for text, row in zip(texts, read, strict=True):
+                self._tokens.put(text, row)
+        return out, read
 
 
 def link_files(source: Path, target: Path) -> None:

@@ -19,9 +19,17 @@ from qa import article as articles
 from qa import store
 from qa.attribution import Speaker
 from qa.chunking import Chunk, lexical_text
-from qa.embedding import ENCODER_ENV, MODEL_ENV, Embedder, SentenceTransformerEmbedder, query_embedder
+from qa.embedding import (
+    ENCODER_ENV,
+    MODEL_ENV,
+    Embedder,
+    SentenceTransformerEmbedder,
+    Tokens,
+    query_embedder,
+    token_vectors,
+)
 from qa.errors import IndexStaleError, IndexWriteError, QAError, SourceError
-from qa.lexical import defined_terms, terms
+from qa.lexical import STOPWORDS, defined_terms, terms
 from qa.lexicon import MONTHS, NUMBER_WORDS, WEEKDAYS
 from qa.question import SpeakerIndex, answer_type, clean_question, speaker_words, speakers_named, topic_words
 from qa.reading import is_furniture, load_article
@@ -32,6 +40,8 @@ _CANDIDATES = 200  # per side, when the index is too large to score every chunk
 _EXACT = 5000  # up to this many chunks every chunk is scored exactly
 EVIDENCE_MARGIN = 0.05  # sentences this close to a chunk's best one are evidence too
 _EVIDENCE_MAX = 3
+LATE_DEPTH = 5  # the best this many passages are read word by word against the question
+_TOKEN_MEMO = 4096  # passages whose token vectors a searcher keeps
 _MONTHS = "|".join(MONTHS)
 _DAYS = "|".join(WEEKDAYS)
 _HOW_MANY = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
@@ -69,6 +79,7 @@ class Ranking:
     coverage: float = 0.0  # weight of the share of the question's terms (by IDF) a passage holds
     definition: float = 0.0  # added where a passage defines the thing a "what is X" question names
     sentence_coverage: float = 0.0  # weight of the largest share of those terms one of its sentences holds
+    late: float = 0.0  # weight of the word-by-word match (`Searcher.late`) among the best `LATE_DEPTH`
 
     @classmethod
     def bundled(cls) -> Ranking:
@@ -83,6 +94,7 @@ class Ranking:
             "coverage",
             "definition",
             "sentence_coverage",
+            "late",
         )
         return cls(**{k: data[k] for k in names if k in data})
 
@@ -157,6 +169,7 @@ class Searcher:
         self._first = np.searchsorted(owners, np.arange(len(data.chunks)), side="left")
         self._stop = np.searchsorted(owners, np.arange(len(data.chunks)), side="right")
         self.speaker_index = SpeakerIndex.build(data.chunks, data.speakers)
+        self._passage_tokens: dict[int, Tokens] = {}
 
     # ------------------------------------------------------------ loading
 
@@ -286,7 +299,7 @@ class Searcher:
                 define it ("X, a ...", "X is a ...") get the fitted bonus.
         """
         vector = self.encode(question) if vector is None else vector
-        question = lexical_question(question)
+        asked, question = question, lexical_question(question)
         lexical = self.index.lexical.scores(question)
         candidates = self._candidates(vector, lexical, restrict)
         if len(candidates) == 0:
@@ -315,6 +328,8 @@ class Searcher:
             wanted = set(boost)
             weight = r.speaker_boost if boost_weight is None else boost_weight
             fused += weight * np.asarray([self._chunks[c].speaker in wanted for c in candidates.tolist()])
+        if r.late:
+            fused += r.late * self.late(asked, candidates, fused)
         # headlines, captions and video links come after every passage of the story itself
         order = np.lexsort((candidates, -mixed, -fused, self.furniture()[candidates]))[:limit]
         hits = []
@@ -323,6 +338,47 @@ class Searcher:
             evidence = self._evidence(vector, int(candidates[i]), float(best[i]))
             hits.append(self._hit(chunk, float(fused[i]), float(dense[i]), float(lex[i]), evidence, float(best[i])))
         return hits
+
+    def late(self, question: str, candidates: np.ndarray, fused: np.ndarray) -> np.ndarray:
+        """Per candidate: how well the best `LATE_DEPTH` of them (by `fused`) match the question
+        word by word, above the least of them (0.0 for the rest). Each content word of the
+        question, in context, is matched to the passage word closest to it, and the cosines
+        are averaged: "Where did the plague start?" finds "originated in" where the passage
+        vectors, whole, miss it. Zeros when the encoder gives no token vectors."""
+        out = np.zeros(len(candidates), dtype=np.float32)
+        top = np.argsort(-fused, kind="stable")[:LATE_DEPTH]
+        if len(top) < 2:
+            return out
+        read = self._tokens_of([question], [int(candidates[i]) for i in top.tolist()])
+        if read is None:
+            return out
+        (pieces, asked), passages = read
+        content = [i for i, piece in enumerate(pieces) if piece.lstrip("#▁Ġ").lower() not in STOPWORDS] or list(
+            range(len(pieces))
+        )
+        if not content:
+            return out
+        rows = asked[content]
+        scores = np.asarray(
+            [float((rows @ vectors.T).max(axis=1).mean()) if len(vectors) else 0.0 for _, vectors in passages]
+        )
+        out[top] = scores - scores.min()
+        return out
+
+    def _tokens_of(self, texts: list[str], chunk_ids: list[int]) -> tuple[Tokens, list[Tokens]] | None:
+        """The token vectors of a question and of some passages (these kept once read)."""
+        known = {c: self._passage_tokens.get(c) for c in chunk_ids}
+        missing = [c for c, read in known.items() if read is None]
+        with self._lock:
+            asked = token_vectors(self.embedder, texts)
+            fresh = token_vectors(self.embedder, [self._chunks[c].text for c in missing]) if missing else []
+        if asked is None or fresh is None:
+            return None
+        known.update(zip(missing, fresh, strict=True))
+        if len(self._passage_tokens) + len(missing) > _TOKEN_MEMO:
+            self._passage_tokens.clear()
+        self._passage_tokens.update(zip(missing, fresh, strict=True))
+        return asked[0], [read for read in known.values() if read is not None]
 
     def defines(self, stem: str) -> np.ndarray:
         """1.0 for every chunk that defines the thing `stem` names, else 0.0 (the definitions

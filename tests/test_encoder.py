@@ -326,3 +326,39 @@ def test_an_index_without_an_encoder_gets_one_on_first_load(index_copy: Path, tm
     assert isinstance(first.embedder, SentenceTransformerEmbedder)  # this process has the model loaded
     assert encoder.read_record(folder / encoder.FOLDER, "fp32")["variants"]["fp32"]["parity"]["passed"]
     assert isinstance(Retriever.load(folder).embedder, OnnxEmbedder)
+
+
+def test_token_vectors_match_between_the_encoders():
+    """The word-by-word match reads the same token vectors whichever encoder a search runs."""
+    onnx = OnnxEmbedder.open(INDEX / encoder.FOLDER)
+    torch_side = SentenceTransformerEmbedder()
+    texts = ["Where did the fair start?", "The fair is thought to have originated among barge crews, in 1911."]
+    for (pieces, vectors), (again, reference) in zip(
+        onnx.token_vectors(texts), torch_side.token_vectors(texts), strict=True
+    ):
+        assert pieces == again and "[CLS]" not in pieces and "," not in pieces and "?" not in pieces
+        assert len(pieces) == len(vectors) > 3
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+        assert np.min(np.sum(vectors * reference, axis=1)) >= 0.999
+
+
+class _Counting:
+    def __init__(self, session) -> None:
+        self.session, self.runs = session, 0
+
+    def run(self, *args, **kwargs):
+        self.runs += 1
+        return self.session.run(*args, **kwargs)
+
+
+def test_a_question_is_run_through_the_model_once():
+    """The token vectors of a question come from the pass that gave its vector."""
+    onnx = OnnxEmbedder.open(INDEX / encoder.FOLDER)
+    counting = _Counting(onnx._session)
+    onnx._session = counting
+    vector = onnx.encode(["Who runs the harbour?"])
+    pieces, _ = onnx.token_vectors(["Who runs the harbour?"])[0]
+    assert counting.runs == 1 and pieces == ("who", "runs", "the", "harbour")
+    onnx.token_vectors(["A passage never encoded before."])
+    assert counting.runs == 2
+    assert np.allclose(vector, onnx.encode(["Who runs the harbour?"]))

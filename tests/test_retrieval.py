@@ -160,3 +160,35 @@ def test_who_said_something_only_the_article_says(retriever: Retriever):
     answer = retriever.answer("Who said the digital economy became the world's second-largest?")
     assert answer.hits[0].speaker is None
     assert answer.markdown.startswith("No one is quoted saying it")
+
+
+FAIR = """The Lantern Fair is an autumn market held each year along the canals of Velden.
+The fair is thought to have originated among the barge crews of the northern delta, who hung lamps on their masts to trade after dark.
+Today the fair draws about 80,000 visitors over four nights, most of them from outside the region.
+Stallholders sell paper lanterns, smoked fish and honey cakes, and a parade of lit boats closes the last night.
+"""
+
+
+def test_the_word_by_word_match_reads_a_paraphrase(tmp_path: Path, real_embedder):
+    """ "start" finds "originated": the passage that answers in other words matches the question
+    word by word better than one that only shares its subject; only the best few are read."""
+    from qa.retrieval import LATE_DEPTH, Ranking
+
+    source = tmp_path / "fair.txt"
+    source.write_text(FAIR, encoding="utf-8")
+    store.build([source], tmp_path / "index", embedder=real_embedder)
+    r = Retriever.load(tmp_path / "index", embedder=real_embedder)
+    assert Ranking.bundled().late > 0
+    candidates = np.arange(len(r.chunks))
+    fused = np.linspace(1.0, 0.5, len(candidates)).astype(np.float32)
+    late = r.late("Where did the fair start?", candidates, fused)
+    paragraph = {c.id: c.paragraph for c in r.chunks}
+    by_paragraph = {paragraph[int(c)]: float(v) for c, v in zip(candidates, late, strict=True)}
+    assert by_paragraph[2] > by_paragraph[3] and by_paragraph[2] > by_paragraph[4]
+    assert min(late[:LATE_DEPTH]) == 0.0 and max(late) > 0
+
+
+def test_without_token_vectors_the_word_by_word_match_is_left_out(fake_index: Path, fake):
+    r = Retriever.load(fake_index, embedder=fake)
+    candidates = np.arange(len(r.chunks))
+    assert not r.late("Who said it?", candidates, np.ones(len(candidates), dtype=np.float32)).any()
