@@ -3,6 +3,7 @@ follow-ups that only fill gaps, the fitted refusal, and the figures the README s
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -338,6 +339,12 @@ def test_fitted_parameters_are_versioned_data():
     assert 0 < ranking["dense_share"] < 1 and 0 <= ranking["sentence_share"] <= 1
     assert Ranking.bundled().coverage == ranking["coverage"] > 0  # the term share is fitted, not left out
     assert Ranking.bundled().definition == ranking["definition"] > 0  # so is the definition bonus
+    # the word-by-word weight: better on SQuAD articles the fit never saw, no kind of reader set lower
+    assert Ranking.bundled().late == ranking["late"] > 0
+    late = ranking["late_figures"]
+    assert late["test_hit@1"] > late["test_hit@1_no_late"]
+    level, kept = late["reader_right_by_late"]["0.0"], late["reader_right_by_late"][str(ranking["late"])]
+    assert all(kept[kind] >= right for kind, right in level.items())
     assert tuple(refusal["features"]) == FEATURES and len(refusal["weights"]) == len(FEATURES)
     assert "SQuAD" in ranking["fitted_on"] and "SQuAD" in refusal["fitted_on"]
     model = refusal_model()
@@ -355,19 +362,20 @@ def test_confidence_is_reported(retriever: Retriever):
 # The figures the README states; a test fails below them.
 README_FIGURES = {
     "eval/questions.jsonl": {"hit@1": 0.952, "recall@3": 1.0, "mrr@10": 0.976, "attribution": 1.0, "decisions": 0.961},
-    "eval/natural-test-16.jsonl": {"hit@1": 0.951, "recall@3": 0.975, "attribution": 0.951, "decisions": 0.92},
-    "eval/natural-test-15.jsonl": {"hit@1": 0.925, "recall@3": 0.975, "attribution": 0.948, "decisions": 0.9},
-    "eval/natural-test-14.jsonl": {"hit@1": 0.9, "recall@3": 0.925, "attribution": 0.9, "decisions": 0.88},
+    "eval/natural-test-17.jsonl": {"hit@1": 0.925, "recall@3": 0.95, "attribution": 0.95, "decisions": 0.88},
+    "eval/natural-test-16.jsonl": {"hit@1": 0.975, "recall@3": 0.975, "attribution": 0.975, "decisions": 0.94},
+    "eval/natural-test-15.jsonl": {"hit@1": 0.95, "recall@3": 1.0, "attribution": 0.974, "decisions": 0.92},
+    "eval/natural-test-14.jsonl": {"hit@1": 0.9, "recall@3": 0.9, "attribution": 0.9, "decisions": 0.88},
     "eval/natural-test-13.jsonl": {"hit@1": 0.975, "recall@3": 0.975, "attribution": 0.975, "decisions": 0.92},
     "eval/natural-test-12.jsonl": {"hit@1": 0.9, "recall@3": 0.925, "attribution": 0.925, "decisions": 0.92},
     "eval/natural-test-11.jsonl": {"hit@1": 0.925, "recall@3": 0.975, "attribution": 0.95, "decisions": 0.9},
-    "eval/natural-test-10.jsonl": {"hit@1": 0.95, "recall@3": 0.975, "attribution": 0.948, "decisions": 0.92},
+    "eval/natural-test-10.jsonl": {"hit@1": 0.975, "recall@3": 0.975, "attribution": 0.974, "decisions": 0.94},
     "eval/natural-test-9.jsonl": {"hit@1": 1.0, "recall@3": 1.0, "attribution": 1.0, "decisions": 0.98},
     "eval/natural-test-8.jsonl": {"hit@1": 1.0, "recall@3": 1.0, "attribution": 1.0, "decisions": 0.979},
     "eval/natural-test-7.jsonl": {"hit@1": 0.947, "recall@3": 0.973, "attribution": 0.973, "decisions": 0.916},
     "eval/natural-test-6.jsonl": {"hit@1": 0.973, "recall@3": 1.0, "attribution": 1.0, "decisions": 0.916},
     "eval/natural-test-5.jsonl": {"hit@1": 0.921, "recall@3": 0.973, "attribution": 0.918, "decisions": 0.916},
-    "eval/natural-test-4.jsonl": {"hit@1": 0.968, "recall@3": 1.0, "attribution": 0.968, "decisions": 0.95},
+    "eval/natural-test-4.jsonl": {"hit@1": 1.0, "recall@3": 1.0, "attribution": 0.968, "decisions": 0.975},
     "eval/natural-test-3.jsonl": {"hit@1": 0.97, "recall@3": 1.0, "attribution": 0.97, "decisions": 0.976},
     "eval/natural-test-2.jsonl": {"hit@1": 1.0, "recall@3": 1.0, "attribution": 1.0, "decisions": 0.975},
     "eval/natural-dev-4.jsonl": {"hit@1": 0.948, "recall@3": 1.0, "attribution": 1.0, "decisions": 0.88},
@@ -433,7 +441,12 @@ def test_readme_performance_figures_are_the_committed_run():
 def test_a_confined_search_keeps_the_open_search_scale(retriever: Retriever):
     """Confined to a few passages (one speaker's), each keeps the score the open search gives
     it: min-max over three passages alone would turn a cosine gap of hundredths into the whole
-    range and outvote the words the question shares with one of them."""
+    range and outvote the words the question shares with one of them. (The word-by-word match
+    reads the best few of whatever passages a search holds, so it is left out here.)"""
+    from dataclasses import replace
+
+    retriever = copy.copy(retriever)
+    retriever.ranking = replace(retriever.ranking, late=0.0)
     for question in ["What was said about the new era?", "What about security risks?", "Why does safety matter?"]:
         open_scores = {h.chunk_id: h.score for h in retriever.rank(question, limit=100)}
         for speaker in retriever.speakers:
