@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -62,6 +63,13 @@ class TokenMemo:
     def get(self, text: str) -> Tokens | None:
         with self._lock:
             return self._rows.get(text)
+
+    def read(self, texts: list[str], compute: Callable[[list[str]], list[Tokens]]) -> list[Tokens]:
+        """The token vectors of texts: those kept, and `compute` run on the others."""
+        found = {t: self.get(t) for t in texts}
+        missing = [t for t, kept in found.items() if kept is None]
+        fresh = dict(zip(missing, compute(missing), strict=True)) if missing else {}
+        return [found[t] or fresh[t] for t in texts]
 
 
 def go_offline() -> None:
@@ -164,11 +172,7 @@ class SentenceTransformerEmbedder:
 
     def token_vectors(self, texts: list[str]) -> list[Tokens]:
         """Each text's word pieces and their contextual vectors (see `token_rows`)."""
-        found = {t: self._tokens.get(t) for t in texts}
-        missing = [t for t, hit in found.items() if hit is None]
-        if missing:
-            found.update(zip(missing, self._passes(missing)[1], strict=True))
-        return [found[t] or ((), np.zeros((0, 0), dtype=np.float32)) for t in texts]
+        return self._tokens.read(texts, lambda missing: self._passes(missing)[1])
 
     def _passes(self, texts: list[str]) -> tuple[list[dict[str, Any]], list[Tokens]]:
         """One pass of the model over texts: its outputs and each text's token vectors, kept

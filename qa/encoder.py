@@ -145,11 +145,7 @@ class OnnxEmbedder:
 
     def token_vectors(self, texts: list[str]) -> list[Tokens]:
         """Each text's word pieces and their contextual vectors (see `qa.embedding.token_rows`)."""
-        found = {t: self._tokens.get(t) for t in texts}
-        missing = [t for t, hit in found.items() if hit is None]
-        if missing:
-            found.update(zip(missing, self._run(missing, BATCH, tokens=True)[1], strict=True))
-        return [found[t] or ((), np.zeros((0, 0), dtype=np.float32)) for t in texts]
+        return self._tokens.read(texts, lambda missing: self._run(missing, BATCH, tokens=True)[1])
 
     def _run(self, texts: list[str], batch_size: int, *, tokens: bool = False) -> tuple[np.ndarray, list[Tokens]]:
         if not texts:

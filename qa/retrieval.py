@@ -41,7 +41,7 @@ _EXACT = 5000  # up to this many chunks every chunk is scored exactly
 EVIDENCE_MARGIN = 0.05  # sentences this close to a chunk's best one are evidence too
 _EVIDENCE_MAX = 3
 LATE_DEPTH = 5  # the best this many passages are read word by word against the question
-_TOKEN_MEMO = 4096  # passages whose token vectors a searcher keeps
+_TOKEN_MEMO = 1024  # passages whose token vectors a searcher keeps (float16: some 50 kB each)
 _MONTHS = "|".join(MONTHS)
 _DAYS = "|".join(WEEKDAYS)
 _HOW_MANY = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
@@ -349,35 +349,38 @@ class Searcher:
         top = np.argsort(-fused, kind="stable")[:LATE_DEPTH]
         if len(top) < 2:
             return out
-        read = self._tokens_of([question], [int(candidates[i]) for i in top.tolist()])
+        read = self._tokens_of(question, [int(candidates[i]) for i in top.tolist()])
         if read is None:
             return out
         (pieces, asked), passages = read
-        content = [i for i, piece in enumerate(pieces) if piece.lstrip("#▁Ġ").lower() not in STOPWORDS] or list(
-            range(len(pieces))
-        )
-        if not content:
+        # the question's own words; all of its pieces when it is only stopwords ("Who said it?")
+        content = [i for i, piece in enumerate(pieces) if piece.lstrip("#▁Ġ").lower() not in STOPWORDS]
+        rows = asked[content] if content else asked
+        if not len(rows):
             return out
-        rows = asked[content]
         scores = np.asarray(
-            [float((rows @ vectors.T).max(axis=1).mean()) if len(vectors) else 0.0 for _, vectors in passages]
+            [
+                float((rows @ vectors.T.astype(np.float32)).max(axis=1).mean()) if len(vectors) else 0.0
+                for _, vectors in passages
+            ]
         )
         out[top] = scores - scores.min()
         return out
 
-    def _tokens_of(self, texts: list[str], chunk_ids: list[int]) -> tuple[Tokens, list[Tokens]] | None:
+    def _tokens_of(self, question: str, chunk_ids: list[int]) -> tuple[Tokens, list[Tokens]] | None:
         """The token vectors of a question and of some passages (these kept once read)."""
         known = {c: self._passage_tokens.get(c) for c in chunk_ids}
         missing = [c for c, read in known.items() if read is None]
         with self._lock:
-            asked = token_vectors(self.embedder, texts)
+            asked = token_vectors(self.embedder, [question])
             fresh = token_vectors(self.embedder, [self._chunks[c].text for c in missing]) if missing else []
         if asked is None or fresh is None:
             return None
-        known.update(zip(missing, fresh, strict=True))
+        kept = {c: (pieces, vectors.astype(np.float16)) for c, (pieces, vectors) in zip(missing, fresh, strict=True)}
+        known.update(kept)
         if len(self._passage_tokens) + len(missing) > _TOKEN_MEMO:
             self._passage_tokens.clear()
-        self._passage_tokens.update(zip(missing, fresh, strict=True))
+        self._passage_tokens.update(kept)
         return asked[0], [read for read in known.values() if read is not None]
 
     def defines(self, stem: str) -> np.ndarray:
