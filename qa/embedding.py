@@ -159,7 +159,7 @@ class SentenceTransformerEmbedder:
         model = self._load()
         if 0 < len(texts) <= QUESTION_BATCH:
             # one pass gives the vectors and the token vectors a search reads after them
-            rows = self._passes(texts)[0]
+            rows = self._passes(texts, keep=True)[0]
             return np.ascontiguousarray(np.stack([row["sentence_embedding"].float().numpy() for row in rows]))
         vectors = model.encode(
             texts,
@@ -172,11 +172,11 @@ class SentenceTransformerEmbedder:
 
     def token_vectors(self, texts: list[str]) -> list[Tokens]:
         """Each text's word pieces and their contextual vectors (see `token_rows`)."""
-        return self._tokens.read(texts, lambda missing: self._passes(missing)[1])
+        return self._tokens.read(texts, lambda missing: self._passes(missing, keep=False)[1])
 
-    def _passes(self, texts: list[str]) -> tuple[list[dict[str, Any]], list[Tokens]]:
+    def _passes(self, texts: list[str], *, keep: bool) -> tuple[list[dict[str, Any]], list[Tokens]]:
         """One pass of the model over texts: its outputs and each text's token vectors, kept
-        for a while when the texts are a question's few."""
+        for a while when `keep` (a question's few texts; passages are kept by the searcher)."""
         model = self._load()
         rows: list[dict[str, Any]] = model.encode(
             texts, output_value=None, normalize_embeddings=True, convert_to_numpy=True, batch_size=32
@@ -188,7 +188,7 @@ class SentenceTransformerEmbedder:
             )
             for row in rows
         ]
-        if len(texts) <= QUESTION_BATCH:
+        if keep:
             for text, read in zip(texts, tokens, strict=True):
                 self._tokens.put(text, read)
         return rows, tokens

@@ -150,7 +150,7 @@ class OnnxEmbedder:
     def _run(self, texts: list[str], batch_size: int, *, tokens: bool = False) -> tuple[np.ndarray, list[Tokens]]:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32), []
-        keep = len(texts) <= QUESTION_BATCH
+        keep = not tokens and len(texts) <= QUESTION_BATCH  # a question's texts, not passages asked for
         encodings = self._tokenizer.encode_batch([t or " " for t in texts])
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
