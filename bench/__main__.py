@@ -11,19 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-import numpy as np
+from bench.common import REPORTS, RESULTS, ROOT, launch, machine, pct, peak_rss_mb
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
-REPORTS = ROOT / "bench" / "reports"
 QUESTION = "Who said safety must be the foundation?"
 
 _COLD_API = f"""
@@ -38,8 +33,6 @@ print(next(int(line.split()[1]) for line in open("/proc/self/status") if line.st
 """
 
 
-def pct(values: list[float], q: float) -> float:
-    return round(float(np.percentile(values, q)), 2)
 
 
 def cold_api() -> dict[str, float]:
@@ -52,8 +45,9 @@ def cold_api() -> dict[str, float]:
 
 
 def warm(rounds: int = 5) -> dict[str, float]:
-    from qa import Retriever, store
+    from qa import Retriever
     from qa.evaluation import default_questions, read_questions
+    from qa.index import store
 
     retriever = Retriever.load()
     questions = read_questions(default_questions())
@@ -87,38 +81,8 @@ def warm(rounds: int = 5) -> dict[str, float]:
     }
 
 
-def launch(env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str, float]:
-    """Start app.py on a free port and wait until its page answers: (process, url, start time)."""
-    import os
-
-    sys.path.insert(0, str(ROOT))
-    from tests.server import free_port
-
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "app.py"), "--port", str(port)],
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return proc, url, start
-        except OSError:
-            if proc.poll() is not None or time.perf_counter() - start > 120:
-                proc.kill()
-                raise RuntimeError("app did not start") from None
-            time.sleep(0.05)
 
 
-def peak_rss_mb(pid: int) -> float:
-    """A live process's peak resident memory (VmHWM), in MB."""
-    status = Path(f"/proc/{pid}/status").read_text().splitlines()
-    return int(next(line for line in status if line.startswith("VmHWM")).split()[1]) / 1024
 
 
 def app(sessions: int) -> dict[str, float]:
@@ -162,30 +126,6 @@ def scale(sizes: list[int]) -> list[dict[str, float]]:
     return rows
 
 
-def machine() -> dict[str, object]:
-    """What the figures were measured on, and when."""
-    import os
-
-    model = (
-        next(
-            (
-                line.split(":", 1)[1].strip()
-                for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")
-            ),
-            platform.processor(),
-        )
-        if Path("/proc/cpuinfo").exists()
-        else platform.processor()
-    )
-    return {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "cpus": os.cpu_count(),
-        "cpu": model,
-        "system": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
-        "threads": os.environ.get("OMP_NUM_THREADS", "unset"),
-    }
 
 
 def main() -> None:

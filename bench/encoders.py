@@ -124,7 +124,7 @@ def app_first_answer(rounds: int) -> dict[str, Any]:
     """Process start to the first answer through the real server, per encoder."""
     from gradio_client import Client
 
-    from bench.__main__ import launch, peak_rss_mb
+    from bench.common import launch, peak_rss_mb
 
     rows: dict[str, Any] = {}
     for _ in range(rounds):
@@ -146,9 +146,9 @@ def app_first_answer(rounds: int) -> dict[str, Any]:
 
 
 def embedders() -> dict[str, Any]:
-    from qa import store
-    from qa.embedding import SentenceTransformerEmbedder
-    from qa.encoder import FOLDER, EncoderUnavailable, OnnxEmbedder, read_record
+    from qa.index import store
+    from qa.index.embedding import SentenceTransformerEmbedder
+    from qa.index.encoder import FOLDER, EncoderUnavailable, OnnxEmbedder, read_record
 
     folder = store.default_index_dir() / FOLDER
     try:
@@ -318,7 +318,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--no-squad", action="store_true")
     args = parser.parse_args(argv)
-    from bench.__main__ import REPORTS, machine
+    from bench.common import REPORTS, machine
 
     results = {"machine": machine(), **run(args.rounds, with_squad=not args.no_squad)}
     print("\n".join(table(results)))

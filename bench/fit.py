@@ -68,8 +68,8 @@ def fusion_scores(split: str, embedder: Any) -> list[tuple[Any, ...]]:
     paragraphs, gold, which chunks hold the kind of thing the question asks for, the share
     of the question's terms each chunk holds, which chunks define what it asks about, and
     the share of its terms the best sentence of each chunk holds."""
-    from qa.question import answer_type, defined_subject
-    from qa.retrieval import lexical_question
+    from qa.ask.question import answer_type, defined_subject
+    from qa.ask.search import lexical_question
 
     articles, questions = load(split)
     rows = []
@@ -189,8 +189,8 @@ def fit_fusion(embedder: Any, held: dict[str, float] | None = None) -> dict[str,
 def late_rows(r: Any, questions: list[tuple[str, set[int]]]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per question: the fused scores of its best `LATE_DEPTH` passages without the word-by-word
     term, that term, and which of them are gold."""
-    from qa.question import answer_type, defined_subject
-    from qa.retrieval import LATE_DEPTH
+    from qa.ask.question import answer_type, defined_subject
+    from qa.ask.search import LATE_DEPTH
 
     rows = []
     for text, gold in questions:
@@ -284,7 +284,7 @@ def fit_late(embedder: Any, ranking: Any) -> tuple[float, dict[str, Any]]:
 
 def refusal_rows(embedder: Any, cross: int, ranking: Any) -> list[dict[str, Any]]:
     """Features of every labelled question and of cross-article questions, with the truth."""
-    from qa.answering import FEATURES, Refusal
+    from qa.ask.refusal import FEATURES, Refusal
 
     permissive = Refusal(FEATURES, tuple(0.0 for _ in FEATURES), 0.0, 0.0, 0)
     articles, questions = load("labelled")
@@ -322,9 +322,10 @@ CHAT_SETS = {  # reader-written questions about news articles: the chat's own ki
 
 def chat_rows(embedder: Any, ranking: Any) -> list[dict[str, Any]]:
     """Features of the development question sets written for news articles."""
-    from qa import store
-    from qa.answering import FEATURES, Refusal, Retriever
+    from qa.ask.answer import Retriever
+    from qa.ask.refusal import FEATURES, Refusal
     from qa.evaluation import read_questions
+    from qa.index import store
 
     permissive = Refusal(FEATURES, tuple(0.0 for _ in FEATURES), 0.0, 0.0, 0)
     rows = []
@@ -375,7 +376,7 @@ def fit_refusal(
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
 
-    from qa.answering import FEATURES
+    from qa.ask.refusal import FEATURES
 
     def model() -> LogisticRegression:
         return LogisticRegression(C=1.0, max_iter=1000)
@@ -441,8 +442,8 @@ def fit_refusal(
 
 
 def main(argv: list[str] | None = None) -> None:
-    from qa.embedding import SentenceTransformerEmbedder
-    from qa.retrieval import Ranking
+    from qa.ask.search import Ranking
+    from qa.index.embedding import SentenceTransformerEmbedder
 
     parser = argparse.ArgumentParser(prog="python -m bench fit", description=__doc__)
     parser.add_argument("--fr", type=float, default=0.03, help="false-refusal target on training data")

@@ -56,9 +56,9 @@ def run(synthetic: int = 300, questions_limit: int = 2000) -> dict[str, Any]:
     import faiss
 
     from bench.squad import load
-    from qa import library, store
-    from qa.answering import Retriever
-    from qa.encoder import FOLDER, OnnxEmbedder
+    from qa.ask.answer import Retriever
+    from qa.index import library, store
+    from qa.index.encoder import FOLDER, OnnxEmbedder
 
     encoder = OnnxEmbedder.open(store.default_index_dir() / FOLDER)
     work = Path(tempfile.mkdtemp(prefix="qa-library-bench-"))
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench library", description=__doc__)
     parser.add_argument("--synthetic", type=int, default=300, help="synthetic articles beside the 743 SQuAD ones")
     args = parser.parse_args(argv)
-    from bench.__main__ import REPORTS, machine
+    from bench.common import REPORTS, machine
 
     result = {"machine": machine(), **run(args.synthetic)}
     print(json.dumps(result, indent=1))

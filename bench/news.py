@@ -103,8 +103,8 @@ def score(results: list[tuple[dict[str, Any], bool, list[int], list[str | None]]
 
 def run(files: list[Path], root: Path) -> dict[str, dict[str, dict[str, float]]]:
     from bench.squad import Peers, current_retriever
-    from qa import article as articles
-    from qa.embedding import SentenceTransformerEmbedder
+    from qa.index.embedding import SentenceTransformerEmbedder
+    from qa.text import article as articles
 
     embedder = SentenceTransformerEmbedder(None)
     report = {}
@@ -147,7 +147,7 @@ def main(argv: list[str]) -> None:
         for system, row in figures.items():
             print(f"{system:<20}" + "".join(f"{row.get(c, ''):>21}" for c in columns))
     if not args.questions:  # the committed question files: keep the run beside the others
-        from bench.__main__ import machine
+        from bench.common import machine
 
         out = ROOT / "bench" / "reports" / f"news-{time.strftime('%Y-%m-%d', time.gmtime())}.json"
         out.write_text(json.dumps({"files": report, "machine": machine()}, indent=2) + "\n", encoding="utf-8")

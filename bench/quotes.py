@@ -34,8 +34,8 @@ def same_speaker(found: str | None, gold: str) -> bool:
 
 
 def score_article(path: Path) -> dict[str, Any]:
-    from qa import article
-    from qa.attribution import attribute
+    from qa.attribution.statements import attribute
+    from qa.text import article
 
     art = article.load(path)
     text = art.text
@@ -81,8 +81,8 @@ def score_article(path: Path) -> dict[str, Any]:
 def speed(articles: list[Path], rounds: int = 5) -> dict[str, Any]:
     """Warm attribution time per 1,000 words (parser included), median over rounds per article,
     beside the pattern rules alone (parse=False)."""
-    from qa import article
-    from qa.attribution import attribute
+    from qa.attribution.statements import attribute
+    from qa.text import article
 
     texts = [article.load(p) for p in articles]
     attribute(texts[0])  # load the pipeline and the name table once

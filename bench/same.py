@@ -41,7 +41,7 @@ def record() -> dict[str, dict[str, Any]]:
     from bench.squad import current_retriever, load
     from bench.squad import retriever as squad_retriever
     from qa import Retriever
-    from qa.embedding import SentenceTransformerEmbedder
+    from qa.index.embedding import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder(None)
     bundled = Retriever.load()

@@ -22,8 +22,9 @@ def main() -> None:
 
     import faiss
 
-    from qa import Retriever, store
-    from qa.embedding import SentenceTransformerEmbedder
+    from qa import Retriever
+    from qa.index import store
+    from qa.index.embedding import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder()
     with tempfile.TemporaryDirectory() as tmp:

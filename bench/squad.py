@@ -70,9 +70,9 @@ def retriever(name: str, paragraphs: list[str], embedder: Any) -> Any:
 
 def current_retriever(source: Path, folder: Path, embedder: Any) -> Any:
     """The retriever of the index in `folder`, built from `source` when missing or stale."""
-    from qa import store
-    from qa.answering import Retriever
+    from qa.ask.answer import Retriever
     from qa.errors import QAError
+    from qa.index import store
 
     try:
         return Retriever.load(folder, embedder=embedder)
@@ -165,7 +165,7 @@ def cross_questions(questions: list[Question], article: str, count: int) -> list
 
 
 def run(split: str = "labelled", cross: int = 100, *, answer: bool = True) -> dict[str, Any]:
-    from qa.embedding import SentenceTransformerEmbedder
+    from qa.index.embedding import SentenceTransformerEmbedder
 
     articles, questions = load(split)
     embedder = SentenceTransformerEmbedder()
@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
     report = run(args.split, args.cross)
     for line in table(report):
         print(line)
-    from bench.__main__ import machine
+    from bench.common import machine
 
     report["machine"] = machine()
     out = ROOT / "bench" / "reports" / f"squad-{args.split}-{time.strftime('%Y-%m-%d', time.gmtime())}.json"

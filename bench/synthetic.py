@@ -6,7 +6,7 @@ import random
 import re
 from pathlib import Path
 
-from qa import article
+from qa.text import article
 
 _FIRST = ["Anna", "Ben", "Chen", "Dara", "Eli", "Fatima", "Goran", "Hana", "Ivan", "Jia", "Kofi", "Lena"]
 _LAST = ["Okafor", "Marchetti", "Tanaka", "Silva", "Novak", "Haddad", "Lindqvist", "Mensah", "Park", "Reyes"]

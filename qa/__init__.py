@@ -24,12 +24,12 @@ __all__ = [
 ]
 
 _WHERE = {
-    "Answer": "qa.answering",
-    "Hit": "qa.retrieval",
-    "Library": "qa.library",
-    "Retriever": "qa.answering",
-    "Statement": "qa.attribution",
-    "attribute": "qa.attribution",
+    "Answer": "qa.ask.reply",
+    "Hit": "qa.ask.search",
+    "Library": "qa.index.library",
+    "Retriever": "qa.ask.answer",
+    "Statement": "qa.attribution.statements",
+    "attribute": "qa.attribution.statements",
     "BadQuestionError": "qa.errors",
     "IndexCorruptError": "qa.errors",
     "IndexMissingError": "qa.errors",
@@ -40,8 +40,10 @@ _WHERE = {
 }
 
 if TYPE_CHECKING:
-    from qa.answering import Answer, Retriever
-    from qa.attribution import Statement, attribute
+    from qa.ask.answer import Retriever
+    from qa.ask.reply import Answer
+    from qa.ask.search import Hit
+    from qa.attribution.statements import Statement, attribute
     from qa.errors import (
         BadQuestionError,
         IndexCorruptError,
@@ -51,8 +53,7 @@ if TYPE_CHECKING:
         QAError,
         SourceError,
     )
-    from qa.library import Library
-    from qa.retrieval import Hit
+    from qa.index.library import Library
 
 
 def __getattr__(name: str) -> Any:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qa.answering import Retriever
+from qa.ask.answer import Retriever
 from qa.errors import SourceError
 
 DEPTH = 10

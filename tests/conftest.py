@@ -51,7 +51,7 @@ def fake() -> FakeEmbedder:
 
 @pytest.fixture
 def fake_index(tmp_path: Path, fake: FakeEmbedder) -> Path:
-    from qa import store
+    from qa.index import store
 
     folder = tmp_path / "index"
     store.build(None, folder, embedder=fake)
@@ -60,7 +60,7 @@ def fake_index(tmp_path: Path, fake: FakeEmbedder) -> Path:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    from qa.embedding import SentenceTransformerEmbedder
+    from qa.index.embedding import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
 
@@ -77,8 +77,8 @@ def read_only_index(fake_index: Path, tmp_path: Path, monkeypatch) -> Path:
     """fake_index as if its folder could not be written; private rebuilds land under tmp_path."""
     import tempfile
 
-    from qa import store
     from qa.errors import IndexWriteError
+    from qa.index import store
 
     real = store.write_atomic
 

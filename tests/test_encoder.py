@@ -16,12 +16,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa import encoder, store
-from qa.answering import FEATURES, PARSED, decide, parse_ranges, refusal_model
-from qa.embedding import SentenceTransformerEmbedder, query_embedder
-from qa.encoder import EncoderUnavailable, OnnxEmbedder
+from qa.ask.refusal import FEATURES, PARSED, decide, parse_ranges, refusal_model
 from qa.evaluation import read_questions
-from qa.lexical import Lexical, _bm25s
+from qa.index import encoder, store
+from qa.index.embedding import SentenceTransformerEmbedder
+from qa.index.encoder import EncoderUnavailable, OnnxEmbedder
+from qa.index.lexical import Lexical
+from qa.index.question_encoder import query_embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 INDEX = ROOT / "index"
@@ -206,7 +207,7 @@ def test_check_exports_an_encoder_and_leaves_the_index_as_it_was(index_copy: Pat
     shutil.rmtree(folder / encoder.FOLDER)
     manifest = (folder / "manifest.json").read_bytes()
     out = subprocess.run(
-        [sys.executable, "-m", "qa.cli", "check", "--index", str(folder), "--int8"],
+        [sys.executable, "-m", "qa.faces.cli", "check", "--index", str(folder), "--int8"],
         capture_output=True,
         text=True,
         check=True,
@@ -220,7 +221,7 @@ def test_check_exports_an_encoder_and_leaves_the_index_as_it_was(index_copy: Pat
     assert record["variants"]["int8"]["parity"]["min_cosine"] >= encoder.PARITY_MIN["int8"]
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temporary folders left
     again = subprocess.run(
-        [sys.executable, "-m", "qa.cli", "check", "--index", str(folder)], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "qa.faces.cli", "check", "--index", str(folder)], capture_output=True, text=True, check=True
     )
     assert "is verified" in again.stdout
 
@@ -231,10 +232,12 @@ def test_bm25_read_with_numpy_scores_as_bm25s(tmp_path: Path):
     texts = [" ".join(rng.choice(vocabulary) for _ in range(rng.randint(0, 30))) for _ in range(40)]
     Lexical.build_and_save(texts, tmp_path)
     ours = Lexical.load(tmp_path)
-    theirs = _bm25s().BM25.load(str(tmp_path))
+    import bm25s
+
+    theirs = bm25s.BM25.load(str(tmp_path))
     for _ in range(50):
         query = " ".join(rng.choice([*vocabulary, "unknown"]) for _ in range(rng.randint(1, 6)))
-        from qa.lexical import terms
+        from qa.index.lexical import terms
 
         known = [t for t in terms(query) if t in theirs.vocab_dict]
         expected = theirs.get_scores(known) if known else np.zeros(len(texts))
@@ -299,18 +302,18 @@ def test_an_index_built_with_the_onnx_encoder_carries_it(tmp_path: Path):
     assert isinstance(chosen, OnnxEmbedder)  # questions to it need no torch either
 
 
-def test_readme_encoder_figures_are_the_committed_run():
-    """The README's encoder tables come from the committed `make bench` run, which meets the
+def test_doc_encoder_figures_are_the_committed_run():
+    """The encoder tables of docs/benchmarks.md come from the committed `make bench` run, which meets the
     targets: cold `qa ask` at most 0.15x a bare sentence-transformers process, app first answer
     within 5 s, warm encoding at most 0.4x torch, API peak RSS at most 250 MB."""
     report = json.loads(sorted((ROOT / "bench" / "reports").glob("bench-*.json"))[-1].read_text())
-    readme = (ROOT / "README.md").read_text()
+    doc = (ROOT / "docs" / "benchmarks.md").read_text()
     runs = report["encoders"]
     fp32 = runs["cold_qa_ask"]["qa ask (fp32)"]
     assert fp32["over_bare"] <= 0.15 and fp32["answered"] == "5/5"
-    assert f"**{fp32['over_bare']}**" in readme
+    assert f"**{fp32['over_bare']}**" in doc
     assert runs["app_first_answer"]["fp32"]["median_s"] <= 5 and report["app_first_answer_s"] <= 5
-    assert f"**{runs['app_first_answer']['fp32']['median_s']} s**" in readme
+    assert f"**{runs['app_first_answer']['fp32']['median_s']} s**" in doc
     assert runs["warm"]["fp32"]["encode_over_torch"] <= 0.4
     assert runs["cold_api"]["fp32"]["peak_rss_mb"] <= 250 and report["api_peak_rss_mb"] <= 250
     assert runs["cold_api"]["fp32"]["heavy_modules"] == "[]"

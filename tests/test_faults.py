@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from qa import Retriever, store
-from qa.embedding import SentenceTransformerEmbedder
+from qa import Retriever
 from qa.errors import IndexCorruptError, ModelError
+from qa.index import store
+from qa.index.embedding import SentenceTransformerEmbedder
 
 from .conftest import ARTICLES, ROOT, FakeEmbedder
 
@@ -22,7 +23,7 @@ _SLOW_BUILD = """
 import sys, time
 sys.path.insert(0, {root!r})
 from tests.conftest import FakeEmbedder
-from qa import store
+from qa.index import store
 
 class Slow(FakeEmbedder):
     def encode(self, texts, **kw):

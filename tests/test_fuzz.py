@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qa import BadQuestionError
-from qa import article as articles
-from qa.attribution import KINDS, attribute
-from qa.question import MAX_QUESTION_CHARS
+from qa.ask.question import MAX_QUESTION_CHARS
+from qa.attribution.statements import KINDS, attribute
+from qa.text import article as articles
 
 questions = st.one_of(
     st.text(max_size=200),

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from qa import Retriever, store
+from qa import Retriever
 from qa.errors import BadQuestionError, IndexCorruptError, IndexStaleError
+from qa.index import store
 
 from .conftest import ARTICLES, ROOT, FakeEmbedder
 from .server import running_app
@@ -96,7 +97,7 @@ def test_long_question_under_the_body_limit_is_refused_cheaply(url):
 def test_raw_length_is_checked_before_normalising(monkeypatch):
     import unicodedata
 
-    from qa import question as retrieval
+    from qa.ask import question as retrieval
 
     calls = []
     monkeypatch.setattr(unicodedata, "normalize", lambda form, text: calls.append(len(text)) or text)
@@ -292,7 +293,7 @@ _KILL_BUILD = """
 import os, signal, sys
 sys.path.insert(0, {root!r})
 from tests.conftest import FakeEmbedder
-from qa import store
+from qa.index import store
 
 if {fallback!r}:
     store._exchange = lambda a, b: False  # a system without renameat2
@@ -336,7 +337,7 @@ _KILL_RECOVER = """
 import os, signal, sys
 sys.path.insert(0, {root!r})
 from pathlib import Path
-from qa import store
+from qa.index import store
 
 def checkpoint(step):
     os.kill(os.getpid(), signal.SIGKILL)

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from qa import Retriever, store
+from qa import Retriever
 from qa.errors import SourceError
-from qa.library import Library
-from qa.reading import MAX_BYTES, from_bytes, markdown_text, read
+from qa.index import store
+from qa.index.library import Library
+from qa.text.reading import MAX_BYTES, from_bytes, markdown_text, read
 
 from .conftest import ARTICLES, ROOT, FakeEmbedder
 
@@ -165,7 +166,7 @@ def test_bad_input_is_one_line_and_the_index_is_untouched(tmp_path: Path, name: 
     bad = tmp_path / name
     bad.write_bytes(content)
     out = subprocess.run(
-        [sys.executable, "-m", "qa.cli", "add", str(ARTICLES / "river-cleanup.txt"), str(bad), "--index", str(folder)],
+        [sys.executable, "-m", "qa.faces.cli", "add", str(ARTICLES / "river-cleanup.txt"), str(bad), "--index", str(folder)],
         capture_output=True,
         text=True,
     )
@@ -181,7 +182,7 @@ def test_cli_add_list_ask_remove(tmp_path: Path):
 
     def qa(*args: str, stdin: str | None = None) -> str:
         out = subprocess.run(
-            [sys.executable, "-m", "qa.cli", *args, "--index", str(folder)],
+            [sys.executable, "-m", "qa.faces.cli", *args, "--index", str(folder)],
             input=stdin,
             capture_output=True,
             text=True,
@@ -228,7 +229,7 @@ import sys, time
 sys.path.insert(0, {root!r})
 from pathlib import Path
 from tests.conftest import FakeEmbedder
-from qa import library
+from qa.index import library
 
 def checkpoint(step):
     if step == {step!r}:
@@ -269,8 +270,8 @@ def test_the_committed_index_lists_the_bundled_article():
 
 @pytest.mark.e2e
 def test_the_bundled_article_answers_as_well_inside_a_library(tmp_path: Path):
-    from qa.encoder import FOLDER, OnnxEmbedder
     from qa.evaluation import read_questions
+    from qa.index.encoder import FOLDER, OnnxEmbedder
 
     folder = tmp_path / "index"
     shutil.copytree(store.default_index_dir(), folder)
@@ -292,7 +293,7 @@ import sys, time
 sys.path.insert(0, {root!r})
 from pathlib import Path
 from tests.conftest import FakeEmbedder
-from qa import library
+from qa.index import library
 
 class Slow(FakeEmbedder):
     def encode(self, texts, **kw):
@@ -331,7 +332,7 @@ def test_the_chat_sees_an_article_added_beside_it(tmp_path: Path):
         client = Client(url, verbose=False)
         assert [d["doc"] for d in client.predict(api_name="/articles")] == ["wuzhen-2024-ai"]
         subprocess.run(
-            [sys.executable, "-m", "qa.cli", "add", str(ARTICLES / "river-cleanup.txt"), "--index", str(folder)],
+            [sys.executable, "-m", "qa.faces.cli", "add", str(ARTICLES / "river-cleanup.txt"), "--index", str(folder)],
             check=True,
             capture_output=True,
         )
@@ -359,15 +360,15 @@ def test_a_stale_library_is_rebuilt_with_its_articles_kept(library: Library, tmp
     Retriever.load(library.folder, embedder=fake)  # and it can be loaded, and rebuilt, again
 
 
-def test_readme_library_figures_are_the_committed_run():
+def test_doc_library_figures_are_the_committed_run():
     import json
 
     from .conftest import ROOT
 
     report = json.loads(sorted((ROOT / "bench" / "reports").glob("library-*.json"))[-1].read_text())
-    readme = (ROOT / "README.md").read_text()
-    assert f"| full build of the library | {report['full_build_s']} s |" in readme
-    assert f"| adding one article to it (median of 4 additions) | {report['add_one_article_s']:.2f} s" in readme
-    assert f"**{report['add_over_full_build']:.3f}×**" in readme
-    assert f"{report['chunks']:,}\nchunks" in readme
+    doc = (ROOT / "docs" / "benchmarks.md").read_text()
+    assert f"| full build of the library | {report['full_build_s']} s |" in doc
+    assert f"| adding one article to it (median of 4 additions) | {report['add_one_article_s']:.2f} s" in doc
+    assert f"**{report['add_over_full_build']:.3f}×**" in doc
+    assert f"{report['chunks']:,}\nchunks" in doc
     assert report["add_over_full_build"] < 0.1

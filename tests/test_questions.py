@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answering import _about_article, _leans_on, _naming, _speaker_list, quote_block
-from qa.question import asked_subject, focus_heads, kind_asked
+from qa.ask.conversation import leans_on, naming
+from qa.ask.intents import asks_about_article, asks_speaker_list
+from qa.ask.question import asked_subject, focus_heads, kind_asked
+from qa.ask.render import quote_block
 
 
 @pytest.mark.parametrize(
@@ -80,7 +82,7 @@ def test_quote_block_shows_markup_as_text():
     ],
 )
 def test_questions_for_the_speaker_list(question, lists):
-    assert _speaker_list(question, named=False) is lists
+    assert asks_speaker_list(question, named=False) is lists
 
 
 @pytest.mark.parametrize(
@@ -106,11 +108,11 @@ def test_questions_for_the_speaker_list(question, lists):
     ],
 )
 def test_questions_about_the_article_itself(question, about):
-    assert _about_article(question) is about
+    assert asks_about_article(question) is about
 
 
 def test_a_name_one_slip_from_an_article_word_is_known():
-    from qa.question import Vocabulary, unknown_names
+    from qa.ask.question import Vocabulary, unknown_names
 
     article = Vocabulary({"montcalm", "céloron", "hartmanis", "langlade", "ottawa", "fort"})
     for slip in ("moncalm", "celeron", "hatmanis", "langlades", "montclam"):
@@ -121,22 +123,22 @@ def test_a_name_one_slip_from_an_article_word_is_known():
     assert unknown_names("What did Wolfe do at Quebec?", article) == ["Wolfe", "Quebec"]
 
 
-def test_a_word_one_slip_from_an_article_word_is_mended():
+def test_a_word_one_slip_from_an_article_word_ismend():
     """ "safty" is searched as "safety"; a word that is English as typed ("stages" beside
     "states") and a word that is no slip from any article word stay as typed."""
-    from qa.answering import _mended, _respelled
-    from qa.question import Vocabulary
+    from qa.ask.question import Vocabulary
+    from qa.ask.vocabulary import mend, respelled
 
     article = Vocabulary({"safety", "states", "security", "models"})
     covered = {"safeti", "state", "secur", "model"}
     assert article.slip_of("safty") == "safety" and article.slip_of("secuirty") == "security"
     assert article.slip_of("safety") is None and article.slip_of("modem") is None  # present; too short
-    assert _mended(article, ["safty", "stages", "weather"], covered) == {"safty": "safety"}
-    assert _respelled("What did Qi say about Safty?", {"safty": "safety"}) == "What did Qi say about safety?"
+    assert mend(article, ["safty", "stages", "weather"], covered) == {"safty": "safety"}
+    assert respelled("What did Qi say about Safty?", {"safty": "safety"}) == "What did Qi say about safety?"
 
 
 def test_a_name_that_starts_an_article_word_is_known():
-    from qa.question import Vocabulary, unknown_names
+    from qa.ask.question import Vocabulary, unknown_names
 
     article = Vocabulary({"federal", "reserve", "america", "cut", "rates"})
     assert article.knows("fed") and article.knows("americans")
@@ -146,7 +148,7 @@ def test_a_name_that_starts_an_article_word_is_known():
 
 
 def test_a_country_under_another_name_is_no_unknown_name():
-    from qa.question import Vocabulary, foreign_names, unknown_names
+    from qa.ask.question import Vocabulary, foreign_names, unknown_names
 
     article = Vocabulary({"the", "united", "states", "holds", "a", "share", "china"}, acronyms={"US"})
     assert unknown_names("What share does America hold?", article) == []
@@ -162,7 +164,7 @@ def test_a_country_under_another_name_is_no_unknown_name():
 def test_a_name_known_only_in_part_is_named_by_its_unknown_words():
     """Beside the passages' words, "the Kessel Observatory" lacks "Kessel", though the passages
     have "Observatory"; a country under another of its names or codes lacks nothing."""
-    from qa.question import Vocabulary, foreign_names
+    from qa.ask.question import Vocabulary, foreign_names
 
     near = Vocabulary({"the", "varn", "observatory", "was", "founded", "united", "states"}, acronyms={"US"})
     assert foreign_names("When was the Kessel Observatory founded?", near) == []  # a word of the name is known
@@ -175,7 +177,7 @@ def test_a_name_known_only_in_part_is_named_by_its_unknown_words():
 
 
 def test_a_figure_or_code_the_article_never_writes_is_unknown():
-    from qa.question import Vocabulary, unknown_numbers
+    from qa.ask.question import Vocabulary, unknown_numbers
 
     article = Vocabulary({"1,328", "models", "2024", "1990s", "covid-19", "$2.5bn", "2.5bn", "04", "2003", "3"})
     assert unknown_numbers("How many models were there in 2019?", article) == ["2019"]
@@ -192,7 +194,7 @@ def test_a_figure_or_code_the_article_never_writes_is_unknown():
 
 
 def test_countries_are_named_by_telling_words_only():
-    from qa.places import countries_named
+    from qa.attribution.places import countries_named
 
     assert {c for country in countries_named("America") for c in country.codes} >= {"USA"}
     assert {c for country in countries_named("South Korea") for c in country.codes} == {"KOR", "KR"}
@@ -213,13 +215,13 @@ def test_countries_are_named_by_telling_words_only():
     ],
 )
 def test_the_thing_a_question_asks_to_have_defined(question, subject):
-    from qa.question import defined_subject
+    from qa.ask.question import defined_subject
 
     assert defined_subject(question) == subject
 
 
 def test_what_a_passage_defines():
-    from qa.lexical import defined_terms
+    from qa.index.lexical import defined_terms
 
     assert defined_terms("Firms invested in large models, a technology that writes text.") == {"model"}
     assert defined_terms("A tariff is a tax on imports.") >= {"tariff"}
@@ -243,17 +245,17 @@ def test_what_a_passage_defines():
     ],
 )
 def test_which_questions_lean_on_the_turn_before(question, leans):
-    assert _leans_on(question, []) is leans
+    assert leans_on(question, []) is leans
 
 
 def test_a_pronoun_gives_way_to_the_name_it_stands_for():
-    assert _naming("What is her job?", "Ann Lee", "she") == "What is Ann Lee's job?"
-    assert _naming("Did she vote for it?", "Ann Lee", "she") == "Did Ann Lee vote for it?"
-    assert _naming("Where does he work?", "Ann Lee", "she") == "Where does he work?"
+    assert naming("What is her job?", "Ann Lee", "she") == "What is Ann Lee's job?"
+    assert naming("Did she vote for it?", "Ann Lee", "she") == "Did Ann Lee vote for it?"
+    assert naming("Where does he work?", "Ann Lee", "she") == "Where does he work?"
 
 
 def test_a_speakers_view_is_asked_like_what_they_said():
-    from qa.question import holds, says
+    from qa.ask.question import holds, says
 
     assert holds("What does Zhou think about security risks?") == "Zhou"
     assert holds("Did Wu Hequan mention smartphones?") == "Wu Hequan"
@@ -276,7 +278,7 @@ def test_a_speakers_view_is_asked_like_what_they_said():
 def test_contractions_are_no_topic(question, topic):
     """ "Didn't", "it'll", "they're" are kept whole by the tokenizer; they tell what a question
     is about no more than "did" or "will" do."""
-    from qa.question import topic_words
+    from qa.ask.question import topic_words
 
     assert set(topic_words(question, set())) == topic
 
@@ -296,9 +298,9 @@ def test_contractions_are_no_topic(question, topic):
 def test_the_negation_a_question_asks_about(question, denied):
     """The negation the denial rule reads: in a question after what did not happen, not in a
     yes-or-no question, "or not", or a condition."""
-    from qa.answering import _denied
-    from qa.retrieval import Hit
+    from qa.ask.checks import unmet_denial
+    from qa.ask.search import Hit
 
     text = "Tallberg founded the observatory in 1911."
     affirming = Hit(text, 1.0, 1, "a", None, None, "narration", 0, len(text), 0, 1.0, 1.0, evidence=((0, len(text)),))
-    assert _denied(question, [affirming]) == denied
+    assert unmet_denial(question, [affirming]) == denied

@@ -3,8 +3,8 @@ organisation they stand for."""
 
 from __future__ import annotations
 
-from qa.attribution import Speaker
-from qa.reference import organisations, references
+from qa.attribution.reference import organisations, references
+from qa.attribution.statements import Speaker
 
 
 def _resolved(text: str, names: list[str]) -> list[tuple[str, str]]:

@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import BadQuestionError, Retriever, store
+from qa import BadQuestionError, Retriever
 from qa.evaluation import evaluate, read_questions
+from qa.index import store
 
 from .conftest import ARTICLES, ROOT
 
@@ -52,7 +53,7 @@ def test_search_finds_gold_paragraph_in_top_three(retriever: Retriever):
 
 
 def test_hits_are_verbatim_and_attributed(retriever: Retriever):
-    from qa import article
+    from qa.text import article
 
     art = article.load()
     for hit in retriever.search("Who warned about security risks?", k=5):
@@ -172,7 +173,7 @@ Stallholders sell paper lanterns, smoked fish and honey cakes, and a parade of l
 def test_the_word_by_word_match_reads_a_paraphrase(tmp_path: Path, real_embedder):
     """ "start" finds "originated": the passage that answers in other words matches the question
     word by word better than one that only shares its subject; only the best few are read."""
-    from qa.retrieval import LATE_DEPTH, Ranking
+    from qa.ask.search import LATE_DEPTH, Ranking
 
     source = tmp_path / "fair.txt"
     source.write_text(FAIR, encoding="utf-8")

@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import Retriever, store
+from qa import Retriever
 from qa.errors import IndexCorruptError, IndexMissingError, IndexStaleError
+from qa.index import store
 
 from .conftest import ARTICLES, FakeEmbedder
 
@@ -28,7 +29,7 @@ def test_manifest_records_what_the_build_used(fake_index: Path):
 
 
 def test_chunks_carry_verbatim_text_offsets_and_attribution(fake_index: Path):
-    from qa import article
+    from qa.text import article
 
     art = article.load()
     chunks = [json.loads(line) for line in (fake_index / "chunks.jsonl").read_text().splitlines()]
