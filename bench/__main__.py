@@ -129,7 +129,7 @@ def scale(sizes: list[int]) -> list[dict[str, float]]:
 
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] in ("squad", "fit", "encoders", "library", "quotes", "news", "same"):
+    if len(sys.argv) > 1 and sys.argv[1] in ("squad", "fit", "encoders", "library", "quotes", "news", "same", "polnear"):
         import importlib
 
         importlib.import_module(f"bench.{sys.argv[1]}").main(sys.argv[2:])

@@ -171,7 +171,9 @@ def _describes_no_one(turn: Turn) -> bool:
     """ "What did the mayor say?" where the article quotes no one a description fits, and
     names no such person either."""
     subject = turn.subject
-    return bool(subject) and not turn.named and not plural_description(subject) and not mentioned(turn.searcher, subject)
+    if not subject:
+        return False
+    return not turn.named and not plural_description(subject) and not mentioned(turn.searcher, subject)
 
 
 def _quotes_no_one_described(turn: Turn) -> Answer:

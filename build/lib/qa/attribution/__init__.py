@@ -1,0 +1,1 @@
+"""Attribution: statements with their speakers, read from quotation marks and the parse."""

@@ -1,0 +1,1 @@
+"""The faces of the library: the command line and the web chat."""

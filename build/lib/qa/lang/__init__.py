@@ -1,0 +1,1 @@
+"""Language: the spaCy pipeline, and word lists per language as data files."""
