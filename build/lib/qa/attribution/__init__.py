@@ -1,1 +1,0 @@
-"""Attribution: statements with their speakers, read from quotation marks and the parse."""

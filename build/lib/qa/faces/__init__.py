@@ -1,1 +1,0 @@
-"""The faces of the library: the command line and the web chat."""

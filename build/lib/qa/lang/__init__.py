@@ -1,1 +1,0 @@
-"""Language: the spaCy pipeline, and word lists per language as data files."""

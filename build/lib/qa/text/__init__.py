@@ -1,1 +1,0 @@
-"""Reading articles: plain text, Markdown and saved web pages into the article record."""
