@@ -102,6 +102,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from qa import store
     from qa.embedding import SentenceTransformerEmbedder
 
+    store.ensure_replaceable(Path(args.index) if args.index else store.default_index_dir())
     embedder = SentenceTransformerEmbedder(args.model)
     manifest = store.build(args.source, args.index, embedder=embedder, progress=sys.stderr.isatty(), int8=args.int8)
     target = args.index or store.default_index_dir()
@@ -189,6 +190,11 @@ def cmd_add(args: argparse.Namespace) -> int:
         raise SourceError("--title names one article; give one PATH with it")
     if args.paths.count("-") > 1:
         raise SourceError("standard input can be read once")
+    from qa import store
+
+    folder = Path(args.index) if args.index else store.default_index_dir()
+    if not (folder / "manifest.json").is_file():
+        store.ensure_replaceable(folder)  # before any model loads: a folder of other files stays
     incoming = [library.read(p, title=args.title) for p in args.paths]  # every file is checked first
     outcome = library.Library(args.index).add(incoming)
     for doc, what in outcome.items():

@@ -298,6 +298,7 @@ def write_index(
 
     `kept` maps file names under docs/ to the texts of added articles; `encoder` fills the
     query encoder's folder (exported, or linked from the index being replaced)."""
+    ensure_replaceable(target)
 
     def write(folder: Path) -> None:
         import faiss
@@ -327,6 +328,29 @@ def write_index(
             before_commit(folder)
 
     write_atomic(target, write, checkpoint=checkpoint)
+
+
+def ensure_replaceable(target: Path) -> None:
+    """Refuse to put an index where it would replace anything but an empty folder or an index.
+
+    A folder of someone's files named by mistake (`--index ~/thesis`) must never be swapped
+    out and deleted. Raises IndexWriteError, and leaves the folder as it was."""
+    target = Path(target)
+    recover(target)
+    if not target.exists() and not target.is_symlink():
+        return
+    if not target.is_dir():
+        raise IndexWriteError(f"{target} is a file, not an index folder; it was left as it is")
+    try:
+        if not any(target.iterdir()):
+            return
+        manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        manifest = None
+    if manifest is None or manifest_problem(manifest) is not None:
+        raise IndexWriteError(
+            f"{target} holds files but no index; it was left as it is (name a new or empty folder for the index)"
+        )
 
 
 def _export_encoder(embedder: Embedder, target: Path, texts: list[str], reference: np.ndarray, *, int8: bool) -> bool:
