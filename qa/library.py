@@ -27,6 +27,10 @@ from qa.embedding import Embedder
 from qa.errors import IndexMissingError, SourceError
 from qa.reading import MAX_BYTES, Incoming, from_bytes, read
 
+MAX_SENTENCES = 5_000
+"""Sentences embedded for one added article (about 600 KB of prose, a minute of the model's time
+on two cores); a longer article is refused before anything is embedded."""
+
 
 @dataclass(frozen=True)
 class Document:
@@ -144,10 +148,10 @@ def _add(
     new_speakers: list[Speaker] = []
     added = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     refs = [s for s in sources if s.doc not in {i.doc for i in fresh}]
-    for item in fresh:
-        art = articles.parse(item.text, doc=item.doc)
-        if not art.paragraphs:
-            raise SourceError(f"{item.source}: no text to index")
+    parsed = [(item, articles.parse(item.text, doc=item.doc)) for item in fresh]
+    for item, art in parsed:
+        _check_size(item, art)
+    for item, art in parsed:
         attribution = attribute(art)
         new_chunks += make_chunks(art, attribution, first_id=len(contents.chunks) + len(new_chunks))
         new_speakers += [replace(s, doc=item.doc) for s in attribution.speakers]
@@ -165,8 +169,8 @@ def _add(
                 date=item.date,
             )
         )
-    vectors = embedder.encode([embedding_text(c) for c in new_chunks])
     rows = sentence_rows(new_chunks)
+    vectors = embedder.encode([embedding_text(c) for c in new_chunks])
     by_id = {c.id: c for c in new_chunks}
     sentence_vectors = embedder.encode(
         [by_id[cid].text[s - by_id[cid].start : e - by_id[cid].start] for cid, s, e in rows]
@@ -264,6 +268,21 @@ def _read(folder: Path) -> tuple[dict[str, Any], store.Contents, dict[str, str],
     docs = folder / store.DOCS
     kept = {p.name: p.read_text(encoding="utf-8") for p in docs.glob("*.txt")} if docs.is_dir() else {}
     return manifest, contents, kept, data
+
+
+def _check_size(item: Incoming, art: articles.Article) -> None:
+    """Refuse an empty article, or one of more than MAX_SENTENCES sentences, before any work."""
+    from qa.attribution import sentence_spans
+
+    if not art.paragraphs:
+        raise SourceError(f"{item.source}: no text to index")
+    count = 0
+    for paragraph in art.paragraphs:
+        count += len(sentence_spans(paragraph.text)) or 1
+        if count > MAX_SENTENCES:
+            raise SourceError(
+                f"{item.source}: over {MAX_SENTENCES:,} sentences, the most one article may have (split it into parts)"
+            )
 
 
 def _without(contents: store.Contents, docs: set[str]) -> store.Contents:

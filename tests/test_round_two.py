@@ -75,3 +75,99 @@ def test_an_empty_folder_or_an_index_is_replaced(tmp_path: Path, fake: FakeEmbed
     store.build([ARTICLES / "river-cleanup.txt"], empty, embedder=fake)
     store.build([ARTICLES / "warehouse-robots.txt"], empty, embedder=fake)
     assert json.loads((empty / "manifest.json").read_text())["sources"][0]["doc"] == "warehouse-robots"
+
+
+# ---------------------------------------------------------------- 2. bounded reading
+
+_TWO_MB = 1_990_000
+
+
+def _adversarial_markdown() -> dict[str, str]:
+    units = {
+        "stars": "*a ",
+        "double-stars": "**a ",
+        "fences": "```\n",
+        "brackets": "[",
+        "images": "![a",
+        "links": "[a](",
+        "underscores": "_a ",
+        "ticks": "`a ",
+        "tildes": "~~a ",
+        "angles": "<a ",
+    }
+    return {name: unit * (_TWO_MB // len(unit)) for name, unit in units.items()}
+
+
+@pytest.mark.parametrize("name", sorted(_adversarial_markdown()))
+def test_two_megabytes_of_adversarial_markdown_read_in_seconds(name: str):
+    import time
+
+    from qa.reading import from_bytes
+
+    raw = _adversarial_markdown()[name].encode()
+    started = time.perf_counter()
+    try:
+        from_bytes(raw, name="x", source="x.md", suffix=".md")
+    except Exception as exc:  # refusing it is fine; taking minutes is not
+        assert type(exc).__name__ == "SourceError", exc
+    assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["<title>a ", "<title>a</title>", "<b>a ", "<div>", "<!--a ", "<p>word ", "<li>a", "<br>", "<p>said Jo. </p>"],
+    ids=["open-titles", "titles", "bold", "deep", "comments", "paragraphs", "items", "breaks", "statements"],
+)
+def test_two_megabytes_of_adversarial_html_read_in_seconds(unit: str):
+    import time
+
+    from qa.reading import from_bytes
+
+    raw = (
+        "<html><head>" + unit * (_TWO_MB // len(unit)) + "</head><body><p>" + "word " * 40 + "</p></body></html>"
+    ).encode()
+    started = time.perf_counter()
+    try:
+        from_bytes(raw, name="x", source="x.html", suffix=".html")
+    except Exception as exc:
+        assert type(exc).__name__ == "SourceError", exc
+    assert time.perf_counter() - started < 5
+
+
+def test_markdown_reads_as_text_tokens():
+    from qa.reading import from_bytes, markdown_text
+
+    md = (
+        "# Ferry *back* on Monday\n\nThe mayor **said** it ~~twice~~ on [the radio](http://radio.example).\n"
+        "![a gull](gull.png)\n\n```\ncode stays out\n```\n\n> Quoted `words` here\n\n1. first item\n2. second item\n"
+    )
+    assert markdown_text(md).splitlines() == [
+        "Ferry back on Monday",
+        "The mayor said it twice on the radio.",
+        "Quoted words here",
+        "first item",
+        "second item",
+    ]
+    assert from_bytes(md.encode(), name="x", source="x.md", suffix=".md").title == "Ferry back on Monday"
+
+
+def test_a_page_title_comes_from_the_parsed_page():
+    from qa.reading import html_article
+
+    page = "<html><head><title>Tide &amp;\n  time</title><title>second</title></head><body><p>" + "word " * 40
+    assert html_article(page + "</p></body></html>")[1] == "Tide & time"
+
+
+def test_work_per_article_is_capped(tmp_path: Path, fake: FakeEmbedder):
+    from qa import library
+    from qa.errors import SourceError
+    from qa.reading import MAX_PARAGRAPH_CHARS, from_bytes
+
+    one_line = " ".join(f"The ferry number {i} left the pier at noon." for i in range(40_000))
+    item = from_bytes(one_line.encode(), name="ferries", source="ferries.txt", suffix=".txt")
+    assert max(len(p) for p in item.text.splitlines()) <= MAX_PARAGRAPH_CHARS
+    assert item.text.split() == one_line.split()  # cut into paragraphs, every word kept
+    calls = fake.calls
+    with pytest.raises(SourceError, match="sentences"):
+        library.add([item], tmp_path / "index", embedder=fake)
+    assert fake.calls == calls and not (tmp_path / "index").exists()
