@@ -110,9 +110,6 @@ def _add(
     incoming: list[Incoming], folder: Path, *, embedder: Embedder, checkpoint: store.Checkpoint | None
 ) -> dict[str, str]:
     started = time.perf_counter()
-    names = [i.doc for i in incoming]
-    if len(set(names)) != len(names):
-        raise SourceError(f"two of the articles would share a document name: {sorted(names)}")
     try:
         current = _read(folder)
     except IndexMissingError:
@@ -121,6 +118,7 @@ def _add(
     # an article from a full build has no time of its own: it came in with that build
     sources = [s if s.added else replace(s, added=current[0].get("built_at", "")) for s in sources] if current else []
     known = {s.doc: s for s in sources}
+    incoming = _own_ids(incoming, known)
     outcome: dict[str, str] = {}
     fresh: list[Incoming] = []
     for item in incoming:
@@ -268,6 +266,29 @@ def _read(folder: Path) -> tuple[dict[str, Any], store.Contents, dict[str, str],
     docs = folder / store.DOCS
     kept = {p.name: p.read_text(encoding="utf-8") for p in docs.glob("*.txt")} if docs.is_dir() else {}
     return manifest, contents, kept, data
+
+
+def _same_article(item: Incoming, ref: store.SourceRef) -> bool:
+    """An incoming article is a new version of one in the index: the same title, or the same file."""
+    return item.title == ref.title or (item.source not in ("pasted", "-") and item.source == ref.path)
+
+
+def _own_ids(incoming: list[Incoming], known: dict[str, store.SourceRef]) -> list[Incoming]:
+    """Each article with a doc id of its own: its name's id when that is free or names the same
+    article; else the first free one of id-2, id-3, ... Titles such as "Budget 2024" and
+    "Budget: 2024" share a name's id, and neither may replace the other."""
+    taken: set[str] = set()
+    out = []
+    for item in incoming:
+        for n in range(1, len(known) + len(incoming) + 2):
+            doc = item.doc if n == 1 else f"{item.doc[:76]}-{n}"
+            if doc in taken:
+                continue
+            if doc not in known or _same_article(item, known[doc]):
+                break
+        taken.add(doc)
+        out.append(item if doc == item.doc else replace(item, doc=doc))
+    return out
 
 
 def _check_size(item: Incoming, art: articles.Article) -> None:

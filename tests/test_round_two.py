@@ -171,3 +171,39 @@ def test_work_per_article_is_capped(tmp_path: Path, fake: FakeEmbedder):
     with pytest.raises(SourceError, match="sentences"):
         library.add([item], tmp_path / "index", embedder=fake)
     assert fake.calls == calls and not (tmp_path / "index").exists()
+
+
+# ---------------------------------------------------------------- 9. doc ids
+
+
+def _paste(text: str, title: str) -> object:
+    from qa.reading import from_bytes
+
+    return from_bytes(text.encode(), name=title, source="pasted", title=title)
+
+
+def test_titles_that_map_to_one_doc_id_keep_both_articles(tmp_path: Path, fake: FakeEmbedder):
+    from qa import library
+
+    folder = tmp_path / "index"
+    body = "The harbour board met on Monday.\nIt said the new pier would open in spring.\n"
+    first = library.add([_paste(body, "Budget 2024")], folder, embedder=fake)
+    second = library.add([_paste(body + "It said more.\n", "Budget: 2024")], folder, embedder=fake)
+    assert list(first.values()) == ["added"] and list(second.values()) == ["added"]
+    docs = {d.title: d.doc for d in library.documents(folder)}
+    assert set(docs) == {"Budget 2024", "Budget: 2024"} and len(set(docs.values())) == 2
+    # the same title again replaces its own article, not the other one
+    again = library.add([_paste(body + "And more.\n", "Budget: 2024")], folder, embedder=fake)
+    assert again == {docs["Budget: 2024"]: "replaced"}
+    assert len(library.documents(folder)) == 2
+
+
+def test_titles_without_letters_are_kept_apart(tmp_path: Path, fake: FakeEmbedder):
+    from qa import library
+
+    folder = tmp_path / "index"
+    body = "The harbour board met on Monday.\n"
+    for title in ("/", ".", "..."):
+        library.add([_paste(body, title)], folder, embedder=fake)
+    assert sorted(d.title for d in library.documents(folder)) == [".", "...", "/"]
+    assert len({d.doc for d in library.documents(folder)}) == 3
