@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from qa.safety import literal, strip_format
+
 if TYPE_CHECKING:
     import gradio as gr
 
@@ -206,7 +208,14 @@ class ChatApp:
                     self.reload()
 
     def speakers(self) -> list[str]:
-        return [ANYONE, *dict.fromkeys(s.name for s in self.retriever.speakers)]
+        """The speaker filter's names, as shown: invisible format characters dropped, so two
+        names that look alike are one entry."""
+        return [ANYONE, *dict.fromkeys(strip_format(s.name) for s in self.retriever.speakers)]
+
+    def _speaker(self, shown: str) -> str:
+        """The index's name for a name as the filter shows it."""
+        names = [s.name for s in self.retriever.speakers]
+        return shown if shown in names else next((n for n in names if strip_format(n) == shown), shown)
 
     # ------------------------------------------------------------ the library
 
@@ -267,9 +276,9 @@ class ChatApp:
                 outcome = self.library().add([item])
                 self.reload()
         except (QAError, ValueError) as exc:
-            return f"**Not added:** {html.escape(str(exc))}"
-        what = next(iter(outcome.values()))
-        return f"**{html.escape(item.title)}** ({html.escape(item.doc)}): {what}."
+            return f"**Not added:** {literal(str(exc))}"
+        doc, what = next(iter(outcome.items()))
+        return f"**{literal(item.title)}** ({literal(doc)}): {what}."
 
     def remove_article(self, doc: str | None) -> str:
         from qa.errors import QAError
@@ -281,8 +290,8 @@ class ChatApp:
                 gone = self.library().remove(doc)
                 self.reload()
         except QAError as exc:
-            return f"**Not removed:** {html.escape(str(exc))}"
-        return f"**{html.escape(gone.title)}** ({html.escape(gone.doc)}): removed."
+            return f"**Not removed:** {literal(str(exc))}"
+        return f"**{literal(gone.title)}** ({literal(gone.doc)}): removed."
 
     def reload(self) -> None:
         """Load the changed index; the encoder already loaded is reused."""
@@ -321,7 +330,7 @@ class ChatApp:
     def answer(
         self, question: str, turns: Sequence[str], speaker: str | None, k: object, doc: str | None = None
     ) -> Answer:
-        who = None if not speaker or speaker == ANYONE else speaker
+        who = None if not speaker or speaker == ANYONE else self._speaker(speaker)
         self.refresh()
         return self.retriever.answer(question, history=list(turns), k=quote_count(k), speaker=who, doc=doc or None)
 

@@ -5,7 +5,6 @@ Sits above search (qa.retrieval) and question reading (qa.question); nothing bel
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import re
@@ -1348,8 +1347,11 @@ def verbatim(text: str) -> str:
 
 
 def as_text(text: str) -> str:
-    """Text that Markdown and HTML show as it is: tags escaped, Markdown marks backslashed."""
-    return re.sub(r"([\\`*_\[\]#|])", r"\\\1", html.escape(text, quote=False))
+    """Text that Markdown and HTML show as it is: tags escaped, Markdown marks and autolinks
+    backslashed, bidirectional controls dropped (qa.safety.literal)."""
+    from qa.safety import literal
+
+    return literal(text)
 
 
 def quote_block(text: str, marks: Sequence[tuple[int, int]] = ()) -> str:

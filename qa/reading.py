@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import SourceError
+from qa.safety import clean_title, strip_format
 
 MAX_BYTES = 2_000_000  # an article file (or paste) over 2 MB is refused
 FORMATS = ("text", "markdown", "html")
@@ -79,7 +80,8 @@ def from_bytes(raw: bytes, *, name: str, source: str, title: str | None = None, 
         decoded = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SourceError(f"{label} is not UTF-8 text (byte {exc.start})") from None
-    decoded = unicodedata.normalize("NFC", decoded)
+    # invisible format characters would make two names that look alike differ, or turn a line around
+    decoded = strip_format(unicodedata.normalize("NFC", decoded))
     if not decoded.strip():
         raise SourceError(f"{label} is empty")
     kind = _format(suffix, decoded)
@@ -98,7 +100,9 @@ def from_bytes(raw: bytes, *, name: str, source: str, title: str | None = None, 
     text = "\n".join(piece for line in text.splitlines() for piece in _paragraphs(line.strip()) if piece) + "\n"
     if not text.strip():
         raise SourceError(f"{label} has no text")
-    chosen = (title or heading or _headline(text) or name).strip()
+    chosen = clean_title(title or heading or _headline(text) or name)
+    if not chosen:
+        raise SourceError(f"{label}: the title has no visible characters")
     return Incoming(doc_name(name if source != "-" or not title else title), chosen, source, kind, text, byline, date)
 
 

@@ -207,3 +207,53 @@ def test_titles_without_letters_are_kept_apart(tmp_path: Path, fake: FakeEmbedde
         library.add([_paste(body, title)], folder, embedder=fake)
     assert sorted(d.title for d in library.documents(folder)) == [".", "...", "/"]
     assert len({d.doc for d in library.documents(folder)}) == 3
+
+
+# ---------------------------------------------------------------- 3. literal article text
+
+PAYLOAD = (
+    "Visit http://evil.example/x or www.evil.example, write to tips@evil.example, ~~struck~~ "
+    "![pic](http://evil.example/p.png) [link](http://evil.example) <img src=http://evil.example/i.png> *em*"
+)
+
+
+def test_article_text_renders_as_literal_markdown():
+    from markdown_it import MarkdownIt
+
+    from qa.safety import literal
+
+    shown = MarkdownIt("commonmark").enable("strikethrough").render(literal(PAYLOAD))
+    assert "<a" not in shown and "<img" not in shown and "<s>" not in shown and "<em>" not in shown
+    # every autolink trigger is broken by an escape, which the renderer drops again
+    assert "http\\:" in literal(PAYLOAD) and "www\\." in literal(PAYLOAD) and "\\@" in literal(PAYLOAD)
+    assert "http://evil.example/x" in shown and "~~struck~~" in shown and "tips@evil.example" in shown
+
+
+def test_titles_and_names_lose_format_characters_and_are_capped():
+    from qa.reading import from_bytes
+    from qa.safety import MAX_TITLE_CHARS, literal
+
+    body = "Ana\u200b Ruiz said the ferry was late.\n"
+    item = from_bytes(body.encode(), name="x", source="pasted", title="Tide \u202etimes\u202c")
+    assert item.title == "Tide times" and "\u200b" not in item.text
+    long = from_bytes(body.encode(), name="x", source="pasted", title="t" * 1_500_000)
+    assert len(long.title) == MAX_TITLE_CHARS
+    assert "\u202e" not in literal("\u202eevil")
+
+
+def test_the_panel_status_line_is_literal(tmp_path: Path, fake: FakeEmbedder):
+    import shutil
+
+    from app import ChatApp
+    from qa import Retriever
+
+    folder = tmp_path / "index"
+    store.build([ARTICLES / "river-cleanup.txt"], folder, embedder=fake)
+    chat = ChatApp(Retriever.load(folder, embedder=fake))
+    title = "![x](http://evil.example/t.png) [y](http://evil.example) www.evil.example"
+    status = chat.add_article("The harbour board met on Monday, said Jo Park.\n", None, title)
+    from markdown_it import MarkdownIt
+
+    shown = MarkdownIt("commonmark").render(status)
+    assert "<a" not in shown and "<img" not in shown, status
+    shutil.rmtree(folder)
