@@ -158,6 +158,7 @@ class IndexData:
     word_vectors: Any = None  # float32 matrix, one unit row per word
     sentences: Any = None  # int64 array of rows [chunk id, start, end], grouped by chunk in id order
     sentence_vectors: Any = None  # faiss.Index, one vector per sentence row
+    damaged: tuple[str, ...] = ()  # added articles whose kept text no longer matches its checksum
 
 
 # ---------------------------------------------------------------- building
@@ -289,7 +290,7 @@ def write_index(
     manifest: dict[str, Any],
     started: float,
     *,
-    kept: dict[str, str] | None = None,
+    kept: dict[str, str | bytes] | None = None,
     encoder: Callable[[Path], None] | None = None,
     before_commit: Callable[[Path], None] | None = None,
     checkpoint: Checkpoint | None = None,
@@ -318,7 +319,9 @@ def write_index(
         if kept:
             (folder / DOCS).mkdir()
             for name, text in kept.items():
-                (folder / DOCS / name).write_text(text, encoding="utf-8")
+                # bytes: a text carried over as it is on disk, damage and all (see _damaged)
+                data = text if isinstance(text, bytes) else text.encode("utf-8")
+                (folder / DOCS / name).write_bytes(data)
         if encoder:
             encoder(folder / ENCODER)
         manifest["build_seconds"] = round(time.perf_counter() - started, 3)
@@ -565,23 +568,24 @@ def recover(target: Path, *, checkpoint: Checkpoint | None = None) -> None:
 # ---------------------------------------------------------------- loading
 
 
-def read_manifest(folder: Path) -> dict[str, Any]:
-    """The manifest of the index in folder, checked for shape; crashed builds are tidied first."""
+def read_manifest(folder: Path, *, within: Path | None = None) -> dict[str, Any]:
+    """The manifest of the index in folder, checked for shape; crashed builds are tidied first.
+
+    `within`: where to read the folder's files (the folder as load() pinned it)."""
     recover(folder)
     with contextlib.suppress(OSError):
         sweep(folder)
+    root = within or folder
     path = folder / "manifest.json"
-    if not folder.exists() or not path.exists():
+    if not folder.exists() or not (root / "manifest.json").exists():
         raise IndexMissingError(f"no index in {folder}; build it with `qa build --index {folder}` (or `make index`)")
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise IndexCorruptError(f"{path} is not valid JSON; rebuild with `qa build --index {folder}`") from None
+        manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past any use
+        raise IndexCorruptError(f"{path} is not valid JSON{advice(folder)}") from None
     problem = manifest_problem(manifest)
     if problem:
-        raise IndexCorruptError(
-            f"{path} is not a valid index manifest: {problem}; rebuild with `qa build --index {folder}`"
-        )
+        raise IndexCorruptError(f"{path} is not a valid index manifest: {problem}{advice(folder)}")
     for raw in manifest["sources"]:
         if raw.get("kept"):
             kept = Path(raw["kept"])
@@ -690,43 +694,80 @@ def build_key(manifest: dict[str, Any], model: str) -> str:
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
 
 
+SWAP_RETRIES = 20  # loads started again when the folder was swapped while being read
+
+
 def load(folder: Path) -> IndexData:
-    """Read an index, verifying every file against the manifest's checksums."""
+    """Read an index, verifying every file against the manifest's checksums.
+
+    Every file is read from the folder as it was when the load began (held open), so a swap by
+    `qa add` or `qa remove` meanwhile gives the old index or the new one, never a mix; a load
+    whose folder was swapped and deleted under it starts again."""
+    folder = Path(folder)
+    for attempt in range(SWAP_RETRIES + 1):
+        try:
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return _load(folder, folder)  # says what is missing
+        try:
+            pinned = Path(f"/proc/self/fd/{fd}")
+            return _load(folder, pinned if pinned.is_dir() else folder)
+        except (IndexCorruptError, IndexMissingError, OSError):
+            if attempt == SWAP_RETRIES or not _swapped(folder, fd):
+                raise
+            log.info("%s was swapped while being read; reading it again", folder)
+        finally:
+            os.close(fd)
+    raise AssertionError("unreachable")
+
+
+def _swapped(folder: Path, fd: int) -> bool:
+    """True when the path names another folder than the one held open."""
+    try:
+        now, held = os.stat(folder), os.fstat(fd)
+    except OSError:
+        return True
+    return (now.st_dev, now.st_ino) != (held.st_dev, held.st_ino)
+
+
+def _load(folder: Path, root: Path) -> IndexData:
+    """load(), reading the files from root: the folder itself or a handle held on it."""
     import faiss
 
-    manifest = read_manifest(folder)
+    manifest = read_manifest(folder, within=root)
     expected: dict[str, str] = manifest.get("files", {})
     for name in (*_FILES, f"{_BM25_DIR}/params.index.json"):
         if name not in expected:
             raise IndexCorruptError(f"the manifest in {folder} does not list {name}; rebuild the index")
     for name, digest in expected.items():
         path = folder / name
-        if not path.is_file():
-            raise IndexCorruptError(f"index file missing: {path}; rebuild with `qa build --index {folder}`")
-        if _sha256(path) != digest:
-            raise IndexCorruptError(
-                f"index file damaged (checksum differs): {path}; rebuild with `qa build --index {folder}`"
-            )
+        if Path(name).parts[0] == DOCS:
+            continue  # an added article's text: its damage stays its own (see _damaged)
+        if not (root / name).is_file():
+            raise IndexCorruptError(f"index file missing: {path}{advice(folder, manifest)}")
+        if _sha256(root / name) != digest:
+            raise IndexCorruptError(f"index file damaged (checksum differs): {path}{advice(folder, manifest)}")
+    damaged = _damaged(manifest, root)
     try:
-        with open(folder / "chunks.jsonl", encoding="utf-8") as handle:
+        with open(root / "chunks.jsonl", encoding="utf-8") as handle:
             chunks = tuple(Chunk.from_json(json.loads(line)) for line in handle if line.strip())
-        raw_speakers = json.loads((folder / "speakers.json").read_text(encoding="utf-8"))
+        raw_speakers = json.loads((root / "speakers.json").read_text(encoding="utf-8"))
         speakers = tuple(Speaker(**{**s, "aliases": tuple(s.get("aliases", ()))}) for s in raw_speakers)
-    except (ValueError, TypeError, KeyError) as exc:
-        raise IndexCorruptError(f"index metadata in {folder} cannot be read: {exc}") from None
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:
+        raise IndexCorruptError(f"index metadata in {folder} cannot be read: {type(exc).__name__}") from None
     try:
-        vectors = faiss.read_index(str(folder / "vectors.faiss"))
+        vectors = faiss.read_index(str(root / "vectors.faiss"))
     except RuntimeError:
         raise IndexCorruptError(f"index file damaged: {folder / 'vectors.faiss'}") from None
     if hasattr(vectors, "hnsw"):
         vectors.hnsw.efSearch = max(vectors.hnsw.efSearch, HNSW_EF_SEARCH)
     try:
-        lexical = Lexical.load(folder / _BM25_DIR)
+        lexical = Lexical.load(root / _BM25_DIR)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexCorruptError(f"index file damaged in {folder / _BM25_DIR}: {exc}") from None
     try:
-        vocabulary = tuple(json.loads((folder / "words.json").read_text(encoding="utf-8")))
-        word_vectors = np.load(folder / "words.npy", allow_pickle=False).astype(np.float32)
+        vocabulary = tuple(json.loads((root / "words.json").read_text(encoding="utf-8")))
+        word_vectors = np.load(root / "words.npy", allow_pickle=False).astype(np.float32)
     except (ValueError, OSError) as exc:
         raise IndexCorruptError(f"index file damaged: {folder / 'words.npy'} ({exc})") from None
     if len(vocabulary) != len(word_vectors):
@@ -737,20 +778,57 @@ def load(folder: Path) -> IndexData:
         )
     if vectors.ntotal != len(chunks):
         raise IndexCorruptError(f"{folder}: {len(chunks)} chunks but {vectors.ntotal} vectors")
-    sentences, sentence_vectors = _load_sentences(folder, len(chunks))
+    sentences, sentence_vectors = _load_sentences(folder, len(chunks), root)
     if vectors.d != manifest.get("model", {}).get("dimension"):
         raise IndexCorruptError(f"{folder}: vectors have dimension {vectors.d}, manifest says otherwise")
+    if damaged:
+        log.warning("the kept text of %s in %s is damaged; `qa remove` it or add it again", ", ".join(damaged), folder)
     return IndexData(
-        folder, manifest, chunks, speakers, vectors, lexical, vocabulary, word_vectors, sentences, sentence_vectors
+        folder,
+        manifest,
+        chunks,
+        speakers,
+        vectors,
+        lexical,
+        vocabulary,
+        word_vectors,
+        sentences,
+        sentence_vectors,
+        damaged,
     )
 
 
-def _load_sentences(folder: Path, chunk_count: int) -> tuple[np.ndarray, Any]:
+def _damaged(manifest: dict[str, Any], root: Path) -> tuple[str, ...]:
+    """The added articles whose kept text is missing or differs from the text indexed."""
+    out = []
+    for ref in records(manifest):
+        if ref.kept:
+            kept = root / DOCS / Path(ref.kept).name
+            if not kept.is_file() or _sha256(kept) != ref.sha256:
+                out.append(ref.doc)
+    return tuple(out)
+
+
+def advice(folder: Path, manifest: dict[str, Any] | None = None) -> str:
+    """What to do about a damaged index, never a step that drops articles a user added."""
+    sources = manifest.get("sources", []) if isinstance(manifest, dict) else []
+    added = any(isinstance(raw, dict) and raw.get("kept") for raw in sources) or (
+        manifest is None and (folder / DOCS).is_dir()
+    )
+    if added:
+        return (
+            f"; restore the folder from a backup (the added articles' texts are in {folder / DOCS};"
+            " `qa build` would keep only the articles named to it)"
+        )
+    return f"; rebuild with `qa build --index {folder}`"
+
+
+def _load_sentences(folder: Path, chunk_count: int, root: Path) -> tuple[np.ndarray, Any]:
     import faiss
 
     try:
-        rows = np.asarray(json.loads((folder / "sentences.json").read_text(encoding="utf-8")), dtype=np.int64)
-        vectors = faiss.read_index(str(folder / "sentences.faiss"))
+        rows = np.asarray(json.loads((root / "sentences.json").read_text(encoding="utf-8")), dtype=np.int64)
+        vectors = faiss.read_index(str(root / "sentences.faiss"))
     except (ValueError, RuntimeError) as exc:
         raise IndexCorruptError(f"index file damaged: sentences in {folder} ({exc})") from None
     if rows.ndim != 2 or rows.shape[1] != 3 or len(rows) != vectors.ntotal:

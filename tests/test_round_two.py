@@ -257,3 +257,111 @@ def test_the_panel_status_line_is_literal(tmp_path: Path, fake: FakeEmbedder):
     shown = MarkdownIt("commonmark").render(status)
     assert "<a" not in shown and "<img" not in shown, status
     shutil.rmtree(folder)
+
+
+# ---------------------------------------------------------------- 5. reads during swaps
+
+_SWAPPER = """
+import sys, time
+sys.path.insert(0, {root!r})
+from pathlib import Path
+from tests.conftest import FakeEmbedder
+from qa import library
+from qa.reading import from_bytes
+
+folder, fake = Path({folder!r}), FakeEmbedder(dimension=8)
+for i in range({changes}):
+    if i % 2 == 0:
+        text = "The board met %d times this year, said Jo Park.\\nIt will meet again.\\n" % i
+        library.add([from_bytes(text.encode(), name="b", source="pasted", title="b")], folder, embedder=fake)
+    else:
+        library.remove("b", folder)
+    print(i, flush=True)
+    time.sleep({pause})
+"""
+
+
+def test_loads_during_swaps_see_the_old_or_the_new_index(tmp_path: Path):
+    import time
+
+    from qa import library
+    from qa.reading import from_bytes
+
+    from .conftest import ROOT
+
+    folder = tmp_path / "index"
+    first = b"The harbour board met on Monday, said Jo Park.\n"
+    library.add([from_bytes(first, name="a", source="pasted", title="a")], folder, embedder=FakeEmbedder(dimension=8))
+    changes = 60
+    script = _SWAPPER.format(root=str(ROOT), folder=str(folder), changes=changes, pause=0.25)
+    writer = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    loads, errors, seen = 0, [], set()
+    deadline = time.monotonic() + 300
+    while (writer.poll() is None or loads < 10_000) and time.monotonic() < deadline:
+        try:
+            data = store.load(folder)
+        except Exception as exc:  # any failure to load counts
+            errors.append(f"{type(exc).__name__}: {exc}")
+        else:
+            seen.add(len(data.chunks))
+        loads += 1
+    assert writer.wait(timeout=60) == 0
+    assert len(writer.stdout.read().split("\n")) > changes if writer.stdout else False
+    assert loads > 10_000 and errors == [], (loads, errors[:3], len(errors))
+    assert len(seen) == 2  # both versions were read
+
+
+# ---------------------------------------------------------------- 6. damage stays local
+
+
+def test_a_damaged_article_text_affects_only_that_article(tmp_path: Path, fake: FakeEmbedder):
+    from qa import Retriever, library
+    from qa.reading import from_bytes
+
+    folder = tmp_path / "index"
+    for title in ("Pier", "Tram"):
+        text = f"The {title.lower()} board met on Monday, said Jo Park.\nIt will meet again in May.\n"
+        library.add([from_bytes(text.encode(), name=title, source="pasted", title=title)], folder, embedder=fake)
+    kept = folder / store.DOCS / "Pier.txt"
+    raw = bytearray(kept.read_bytes())
+    raw[5] ^= 0x01
+    kept.write_bytes(bytes(raw))
+
+    retriever = Retriever.load(folder, embedder=fake)  # loads; the damage is named, not fatal
+    assert retriever.index.damaged == ("Pier",)
+    assert retriever.search("tram board", k=1, doc="Tram")
+    listed = subprocess.run([QA, "list", "--index", str(folder)], capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0 and "Pier (damaged)" in listed.stdout
+    checked = subprocess.run([QA, "check", "--index", str(folder)], capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 2 and "Pier" in checked.stderr and "qa build" not in checked.stderr
+    # the other article can change; the damaged one can be added again or removed
+    library.add(
+        [from_bytes(b"The tram runs late, said Jo Park.\n", name="Tram", source="pasted", title="Tram")],
+        folder,
+        embedder=fake,
+    )
+    assert store.load(folder).damaged == ("Pier",)
+    library.add(
+        [from_bytes(b"The pier is open, said Jo Park.\n", name="Pier", source="pasted", title="Pier")],
+        folder,
+        embedder=fake,
+    )
+    assert store.load(folder).damaged == ()
+    kept.write_bytes(b"\xff\xfe broken")
+    gone = subprocess.run([QA, "remove", "Pier", "--index", str(folder)], capture_output=True, text=True, timeout=60)
+    assert gone.returncode == 0, gone.stderr
+    assert [d.doc for d in library.documents(folder)] == ["Tram"]
+
+
+def test_no_damage_message_advises_dropping_added_articles(tmp_path: Path, fake: FakeEmbedder):
+    from qa import library
+    from qa.errors import IndexCorruptError
+    from qa.reading import from_bytes
+
+    folder = tmp_path / "index"
+    text = b"The pier board met on Monday, said Jo Park.\n"
+    library.add([from_bytes(text, name="Pier", source="pasted", title="Pier")], folder, embedder=fake)
+    (folder / "chunks.jsonl").write_text("garbage\n")
+    with pytest.raises(IndexCorruptError) as caught:
+        store.load(folder)
+    assert "rebuild with" not in str(caught.value) and "docs" in str(caught.value)
