@@ -116,7 +116,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from qa import store
     from qa.embedding import SentenceTransformerEmbedder, model_id
-    from qa.errors import IndexMissingError, IndexStaleError
+    from qa.errors import IndexCorruptError, IndexMissingError, IndexStaleError
 
     folder = Path(args.index) if args.index else store.default_index_dir()
     try:
@@ -127,7 +127,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     wanted = model_id(args.model) if args.model else None
     reasons = store.stale_reasons(manifest, model=wanted)
     if not reasons:
-        store.load(folder)  # checksums and shapes
+        data = store.load(folder)  # checksums and shapes
+        if data.damaged:
+            raise IndexCorruptError(
+                f"the kept text of {', '.join(data.damaged)} in {folder} is damaged; the other articles are fine: "
+                f"`qa remove {data.damaged[0]}`, or `qa add` its file again"
+            )
         print(f"index in {folder} is up to date ({manifest['chunk_count']} chunks, {manifest['model']['id']})")
         _check_encoder(folder, manifest["model"]["id"], int8=args.int8)
         return 0
@@ -219,7 +224,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([asdict(d) for d in docs], ensure_ascii=False, indent=2))
         return 0
-    rows = [(d.doc, str(d.paragraphs), str(d.chunks), str(d.speakers), d.added, d.title) for d in docs]
+    rows = [
+        (
+            d.doc,
+            str(d.paragraphs),
+            str(d.chunks),
+            str(d.speakers),
+            d.added,
+            d.title + (" (damaged)" if d.damaged else ""),
+        )
+        for d in docs
+    ]
     header = ("doc", "paragraphs", "chunks", "speakers", "added", "title")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
     for row in [header, *rows]:

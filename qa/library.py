@@ -47,6 +47,7 @@ class Document:
     sha256: str
     byline: str = ""
     date: str = ""
+    damaged: bool = False  # its kept text differs from what was indexed: remove it or add it again
 
 
 # ---------------------------------------------------------------- the library
@@ -55,7 +56,8 @@ class Document:
 def documents(index_dir: str | Path | None = None) -> list[Document]:
     """The articles in the index, in the order they were added."""
     folder = Path(index_dir) if index_dir is not None else store.default_index_dir()
-    return describe(store.read_manifest(folder), store.load(folder))
+    data = store.load(folder)
+    return describe(data.manifest, data)
 
 
 def describe(manifest: dict[str, Any], data: store.IndexData) -> list[Document]:
@@ -84,6 +86,7 @@ def describe(manifest: dict[str, Any], data: store.IndexData) -> list[Document]:
                 sha256=ref.sha256,
                 byline=ref.byline,
                 date=ref.date,
+                damaged=ref.doc in data.damaged,
             )
         )
     return out
@@ -249,11 +252,11 @@ def changing(folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _read(folder: Path) -> tuple[dict[str, Any], store.Contents, dict[str, str], store.IndexData]:
+def _read(folder: Path) -> tuple[dict[str, Any], store.Contents, dict[str, str | bytes], store.IndexData]:
     """The index as Contents (vectors read back from FAISS), with the kept article texts and
     the index as loaded."""
-    manifest = store.read_manifest(folder)
     data = store.load(folder)
+    manifest = data.manifest
     contents = store.Contents(
         list(data.chunks),
         list(data.speakers),
@@ -264,7 +267,7 @@ def _read(folder: Path) -> tuple[dict[str, Any], store.Contents, dict[str, str],
         np.asarray(data.word_vectors, dtype=np.float32),
     )
     docs = folder / store.DOCS
-    kept = {p.name: p.read_text(encoding="utf-8") for p in docs.glob("*.txt")} if docs.is_dir() else {}
+    kept = {p.name: p.read_bytes() for p in docs.glob("*.txt")} if docs.is_dir() else {}
     return manifest, contents, kept, data
 
 
