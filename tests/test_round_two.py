@@ -297,7 +297,7 @@ def test_loads_during_swaps_see_the_old_or_the_new_index(tmp_path: Path):
     writer = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     loads, errors, seen = 0, [], set()
     deadline = time.monotonic() + 300
-    while (writer.poll() is None or loads < 10_000) and time.monotonic() < deadline:
+    while (writer.poll() is None or loads <= 10_000) and time.monotonic() < deadline:
         try:
             data = store.load(folder)
         except Exception as exc:  # any failure to load counts
