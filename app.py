@@ -192,6 +192,7 @@ class ChatApp:
         self.retriever = retriever
         self._changing = threading.Lock()  # one library change at a time; answers go on meanwhile
         self._stamp = self._index_stamp()
+        self._failed = -1  # the stamp of an index on disk that failed to load: not tried again
 
     def _index_stamp(self) -> int:
         try:
@@ -200,12 +201,22 @@ class ChatApp:
             return 0
 
     def refresh(self) -> None:
-        """Load the index again when it changed on disk (`qa add` run beside the chat)."""
-        if self._index_stamp() != self._stamp:
+        """Load the index again when it changed on disk (`qa add` run beside the chat).
+
+        When the changed index cannot be loaded, the one in memory goes on serving; the failure
+        is logged once, and tried again only when the index on disk changes again."""
+        from qa.errors import QAError
+
+        if self._index_stamp() not in (self._stamp, self._failed):
             with self._changing:
-                if self._index_stamp() != self._stamp:
+                stamp = self._index_stamp()
+                if stamp not in (self._stamp, self._failed):
                     log.info("the index changed on disk; loading it again")
-                    self.reload()
+                    try:
+                        self.reload()
+                    except QAError as exc:
+                        self._failed = stamp
+                        log.error("the changed index could not be loaded; still serving the one loaded before: %s", exc)
 
     def speakers(self) -> list[str]:
         """The speaker filter's names, as shown: invisible format characters dropped, so two
@@ -361,7 +372,7 @@ class ChatApp:
             text = f"**I can't use that setting:** {verbatim(str(exc))}."
         except QAError as exc:
             log.error("answering failed: %s", exc)
-            text = f"**Something is wrong with the index:** {html.escape(str(exc))}"
+            text = "**Something is wrong with the index.** The server's log says what; try again later."
         chat += [{"role": "user", "content": shown}, {"role": "assistant", "content": text}]
         # nothing over-long stays in the state that comes back on every turn
         turns.append(message[: MAX_QUESTION_CHARS + 1])
@@ -395,7 +406,7 @@ class ChatApp:
         Raises:
             ValueError naming the argument that is not usable.
         """
-        from qa.errors import BadQuestionError, SourceError
+        from qa.errors import BadQuestionError, QAError, SourceError
 
         if not isinstance(question, str):
             raise ValueError("question must be text")
@@ -406,6 +417,9 @@ class ChatApp:
             return {"error": str(exc), "abstained": True, "quotes": [], "message": str(exc)}
         except SourceError as exc:  # an unknown doc
             raise ValueError(str(exc)) from None
+        except QAError as exc:
+            log.error("answering failed: %s", exc)
+            raise ValueError("something is wrong with the index; the server's log says what") from None
         data = answer.to_json()
         data["quotes"] = data.pop("hits")  # the API speaks of quotes
         return data

@@ -365,3 +365,45 @@ def test_no_damage_message_advises_dropping_added_articles(tmp_path: Path, fake:
     with pytest.raises(IndexCorruptError) as caught:
         store.load(folder)
     assert "rebuild with" not in str(caught.value) and "docs" in str(caught.value)
+
+
+# ---------------------------------------------------------------- 7. a failed reload
+
+
+def test_the_app_keeps_serving_when_a_reload_fails(fake_index: Path, fake: FakeEmbedder, caplog):
+    import logging
+    import os
+
+    from app import ChatApp
+    from qa import Retriever
+
+    chat = ChatApp(Retriever.load(fake_index, embedder=fake))
+    before = chat.api_ask("What is the article about?")
+    (fake_index / "chunks.jsonl").write_text("garbage\n")
+    manifest = fake_index / "manifest.json"
+    os.utime(manifest, ns=(manifest.stat().st_atime_ns, manifest.stat().st_mtime_ns + 10_000_000))
+    with caplog.at_level(logging.INFO, logger="qa.app"):
+        for _ in range(3):
+            reply, _, _ = chat.respond("What is the article about?", [], [], None, 3)
+            assert "Something is wrong" not in reply[-1]["content"]
+            assert chat.api_ask("What is the article about?")["quotes"] == before["quotes"]
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(failures) == 1 and "still serving" in failures[0].getMessage()
+
+
+def test_an_index_error_in_the_chat_names_no_server_path(fake_index: Path, fake: FakeEmbedder, monkeypatch):
+    from app import ChatApp
+    from qa import Retriever
+    from qa.errors import IndexCorruptError
+
+    chat = ChatApp(Retriever.load(fake_index, embedder=fake))
+
+    def broken(*args, **kwargs):
+        raise IndexCorruptError(f"index file damaged: {fake_index}/vectors.faiss")
+
+    monkeypatch.setattr(chat.retriever, "answer", broken)
+    reply, _, _ = chat.respond("What is the article about?", [], [], None, 3)
+    assert str(fake_index) not in reply[-1]["content"] and "wrong with the index" in reply[-1]["content"]
+    with pytest.raises(ValueError, match="wrong with the index") as caught:
+        chat.api_ask("What is the article about?")
+    assert str(fake_index) not in str(caught.value)
