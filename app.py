@@ -287,7 +287,10 @@ class ChatApp:
                 outcome = self.library().add([item])
                 self.reload()
         except (QAError, ValueError) as exc:
-            return f"**Not added:** {literal(str(exc))}"
+            return f"**Not added:** {literal(self._public(exc))}"
+        except OSError as exc:
+            log.error("adding an article failed: %s", exc)
+            return f"**Not added:** {literal(exc.strerror or 'the index could not be written')}"
         doc, what = next(iter(outcome.items()))
         return f"**{literal(item.title)}** ({literal(doc)}): {what}."
 
@@ -301,8 +304,19 @@ class ChatApp:
                 gone = self.library().remove(doc)
                 self.reload()
         except QAError as exc:
-            return f"**Not removed:** {literal(str(exc))}"
+            return f"**Not removed:** {literal(self._public(exc))}"
+        except OSError as exc:
+            log.error("removing an article failed: %s", exc)
+            return f"**Not removed:** {literal(exc.strerror or 'the index could not be written')}"
         return f"**{literal(gone.title)}** ({literal(gone.doc)}): removed."
+
+    def _public(self, exc: Exception) -> str:
+        """An error's one line for web visitors: the index's place on the server not named."""
+        folder = self.retriever.index.folder
+        text = str(exc)
+        for name in {str(folder.resolve()), str(folder)}:
+            text = text.replace(name, "the index")
+        return text
 
     def reload(self) -> None:
         """Load the changed index; the encoder already loaded is reused."""

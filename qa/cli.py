@@ -309,6 +309,10 @@ def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) or "unknown error"
+
+
 def quiet_libraries() -> None:
     """Libraries' routine messages are not for users; warnings still show."""
     for name in ("faiss", "httpx", "sentence_transformers", "transformers"):
@@ -333,7 +337,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return commands[args.command](args)
     except QAError as exc:
-        print(f"qa: error: {exc}", file=sys.stderr)
+        print(f"qa: error: {_one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a fault the library did not name (a disk, a permission): still one line
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"qa: error: {_one_line(exc.strerror or str(exc))}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -24,7 +24,7 @@ from qa import store
 from qa.attribution import Speaker, attribute
 from qa.chunking import Chunk, embedding_text, make_chunks, sentence_rows
 from qa.embedding import Embedder
-from qa.errors import IndexMissingError, SourceError
+from qa.errors import IndexMissingError, IndexWriteError, SourceError
 from qa.reading import MAX_BYTES, Incoming, from_bytes, read
 
 MAX_SENTENCES = 5_000
@@ -242,9 +242,12 @@ def changing(folder: Path) -> Iterator[None]:
     two additions at once would otherwise each start from the same old index, and one be lost."""
     import fcntl
 
-    folder.resolve().parent.mkdir(parents=True, exist_ok=True)
     lock = folder.resolve().parent / f".{folder.resolve().name}.lock"
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        folder.resolve().parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise IndexWriteError(f"cannot change the index in {folder}: {exc.strerror or exc}") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

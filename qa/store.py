@@ -479,6 +479,10 @@ def write_atomic(target: Path, write: Callable[[Path], None], *, checkpoint: Che
     except OSError as exc:
         remove_tree(tmp)
         raise IndexWriteError(f"cannot write the index to {target}: {exc.strerror or exc}") from None
+    except RuntimeError as exc:  # FAISS reports a failed write (a full disk) as a RuntimeError
+        remove_tree(tmp)
+        why = (str(exc).strip().splitlines() or [type(exc).__name__])[-1]
+        raise IndexWriteError(f"cannot write the index to {target}: {why}") from None
     except BaseException:
         remove_tree(tmp)
         raise

@@ -407,3 +407,77 @@ def test_an_index_error_in_the_chat_names_no_server_path(fake_index: Path, fake:
     with pytest.raises(ValueError, match="wrong with the index") as caught:
         chat.api_ask("What is the article about?")
     assert str(fake_index) not in str(caught.value)
+
+
+# ---------------------------------------------------------------- 8. faults in one line
+
+_FAULT = """
+import errno, os, sys
+sys.path.insert(0, {root!r})
+import faiss
+from qa import cli
+
+kind = {kind!r}
+if kind == "read-only":
+    real_open = os.open
+    def refuse(path, *args, **kwargs):
+        if str(path).endswith(".lock") or ".tmp-" in str(path):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+        return real_open(path, *args, **kwargs)
+    os.open = refuse
+    import tempfile
+    tempfile.mkdtemp = lambda *a, **k: (_ for _ in ()).throw(OSError(errno.EROFS, os.strerror(errno.EROFS)))
+elif kind == "disk-full":
+    def full(*args, **kwargs):
+        raise RuntimeError("Error in faiss::FileIOWriter::operator() ... ret == (n) failed: write error")
+    faiss.write_index = full
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def _fault(kind: str, *args: str) -> subprocess.CompletedProcess:
+    from .conftest import ROOT
+
+    script = _FAULT.format(root=str(ROOT), kind=kind)
+    return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("kind", ["read-only", "disk-full"])
+def test_write_faults_give_one_line(tmp_path: Path, fake: FakeEmbedder, kind: str):
+    from qa import library
+    from qa.reading import from_bytes
+
+    folder = tmp_path / "index"
+    for title in ("Pier", "Tram"):
+        text = f"The {title.lower()} board met on Monday, said Jo Park.\n".encode()
+        library.add([from_bytes(text, name=title, source="pasted", title=title)], folder, embedder=fake)
+    before = _tree(folder)
+    result = _fault(kind, "remove", "Pier", "--index", str(folder))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("qa: error:"), result.stderr
+    assert _tree(folder) == before
+
+
+def test_a_deeply_nested_manifest_gives_one_line(fake_index: Path):
+    (fake_index / "manifest.json").write_text("[" * 100_000 + "]" * 100_000)
+    for args in (["list"], ["ask", "What is the article about?"]):
+        result = subprocess.run([QA, *args, "--index", str(fake_index)], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("qa: error:"), result.stderr
+
+
+def test_the_panel_says_not_added_on_a_write_fault(fake_index: Path, fake: FakeEmbedder, monkeypatch):
+    import faiss
+
+    from app import ChatApp
+    from qa import Retriever
+
+    chat = ChatApp(Retriever.load(fake_index, embedder=fake))
+
+    def full(*args, **kwargs):
+        raise RuntimeError("write error")
+
+    monkeypatch.setattr(faiss, "write_index", full)
+    status = chat.add_article("The pier board met on Monday, said Jo Park.\n", None, "Pier")
+    assert status.startswith("**Not added:**"), status
+    assert str(fake_index) not in status and str(fake_index.resolve()) not in status
