@@ -6,11 +6,14 @@ python app.py [--host H] [--port P] [--index DIR] [--model NAME_OR_PATH]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import json
 import logging
 import math
 import os
+import shutil
+import signal
 import socket
 import sys
 import time
@@ -40,6 +43,8 @@ MAX_BODY = 2 * 1024 * 1024  # bytes of one request: an article at its size limit
 ALL = ""  # the article picker's value for "every article"
 UPLOAD_TYPES = [".txt", ".md", ".markdown", ".html", ".htm"]
 MAX_UPLOAD_MB = 2  # the article size limit (qa.reading.MAX_BYTES)
+UPLOAD_QUOTA = 20 * 1024 * 1024  # bytes of uploads waiting to be read; more are refused (429)
+UPLOAD_MAX_AGE = 120  # seconds an upload not read yet is kept (checked every minute)
 MAX_QUOTES = 20
 ECHO_CHARS = 300  # how much of a refused, over-long question the chat shows back
 MAX_MESSAGES = 200  # chat messages kept (the oldest go first); each turn is two
@@ -50,21 +55,90 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class RequestGuard:
-    """ASGI middleware: refuse over-large request bodies (uploads included).
+    """ASGI middleware: refuse over-large request bodies, cross-origin posts, and any upload
+    but one article file of the panel's types within the upload folder's quota; never serve
+    an uploaded file back. In read-only mode every upload is refused.
 
     A body with a length over the limit is refused before it is read, so a refusal costs no
     memory; a body sent without a length is counted as it arrives and cut off at the limit.
     """
 
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], max_body: int = MAX_BODY) -> None:
+    def __init__(
+        self,
+        app: Callable[[Scope, Receive, Send], Awaitable[None]],
+        max_body: int = MAX_BODY,
+        *,
+        read_only: bool = False,
+        uploads: Path | None = None,
+    ) -> None:
         self.app = app
         self.max_body = max_body
+        self.read_only = read_only
+        self.uploads = uploads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope.get("headers") or []).get(b"content-length")
+        headers = dict(scope.get("headers") or [])
+        path = scope.get("path", "")
+        refusal = self._refusal(scope["method"], path, headers)
+        if refusal:
+            await _drain(receive)
+            await _refuse(send, *refusal)
+            return
+        if path.rstrip("/").endswith("/upload"):
+            await self._upload(scope, receive, send, headers)
+            return
+        await self._bounded(scope, receive, send, headers)
+
+    def _refusal(self, method: str, path: str, headers: dict[bytes, bytes]) -> tuple[int, str] | None:
+        """(status, why) for a request refused on its line and headers alone, else None."""
+        if "/file=" in path or "/file/" in path:
+            return 404, "files are not served"
+        origin = headers.get(b"origin")
+        if method not in ("GET", "HEAD", "OPTIONS") and origin is not None:
+            host = headers.get(b"host", b"").decode("latin-1")
+            if origin.decode("latin-1").split("://", 1)[-1].rstrip("/") != host:
+                return 403, "cross-origin requests are refused"
+        if path.rstrip("/").endswith("/upload"):
+            if self.read_only:
+                return 403, "this chat is read-only: it takes no uploads"
+            if self.uploads is not None and _folder_bytes(self.uploads) > UPLOAD_QUOTA:
+                return 429, "too many uploads waiting; try again in a few minutes"
+        return None
+
+    async def _upload(self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]) -> None:
+        """Read the whole (bounded) body, check it holds one article file, then pass it on."""
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            body += message.get("body", b"")
+            if len(body) > self.max_body:
+                await _drain(receive)
+                await _refuse(send, 413, f"request body over {self.max_body} bytes")
+                return
+            if not message.get("more_body", False):
+                break
+        problem = upload_problem(headers.get(b"content-type", b""), bytes(body))
+        if problem:
+            await _refuse(send, 415 if "type" in problem else 400, problem)
+            return
+        sent = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _bounded(self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]) -> None:
+        length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body):
             await _drain(receive)  # read and drop it, so the client hears the answer
             await _refuse(send, 413, f"request body over {self.max_body} bytes")
@@ -98,6 +172,34 @@ class _TooLarge(Exception):
     pass
 
 
+def upload_problem(content_type: bytes, body: bytes) -> str | None:
+    """Why a multipart upload is refused (not exactly one file, or not a panel type), or None."""
+    marker = b"boundary="
+    at = content_type.find(marker)
+    if not content_type.startswith(b"multipart/form-data") or at < 0:
+        return "an upload must be multipart/form-data"
+    boundary = content_type[at + len(marker) :].split(b";")[0].strip().strip(b'"')
+    names = []
+    for part in body.split(b"--" + boundary)[1:]:
+        head = part.split(b"\r\n\r\n", 1)[0]
+        found = head.find(b'filename="')
+        if found >= 0:
+            names.append(head[found + 10 :].split(b'"', 1)[0].decode("utf-8", "replace"))
+    if len(names) != 1:
+        return f"upload one file at a time ({len(names)} sent)"
+    if Path(names[0]).suffix.lower() not in UPLOAD_TYPES:
+        return f"file type not taken: upload a {', '.join(UPLOAD_TYPES)} file"
+    return None
+
+
+def _folder_bytes(folder: Path) -> int:
+    total = 0
+    for path in folder.rglob("*") if folder.is_dir() else ():
+        with contextlib.suppress(OSError):
+            total += path.stat().st_size if path.is_file() else 0
+    return total
+
+
 DRAIN_LIMIT = 256 * 1024 * 1024  # bytes read and dropped from a refused body before hanging up
 
 
@@ -118,6 +220,14 @@ async def _refuse(send: Send, status: int, detail: str) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def public_source(source: str) -> str:
+    """Where an article came from, for web clients: a file's name, never a path on the server."""
+    from qa.store import BUNDLED
+
+    name = Path(source.removeprefix(BUNDLED)).name
+    return name or source
 
 
 def quote_count(value: object, name: str = "k") -> int:
@@ -439,8 +549,8 @@ class ChatApp:
         return data
 
 
-def build(retriever: Retriever) -> gr.Blocks:
-    """The Gradio Blocks app around a loaded retriever."""
+def build(retriever: Retriever, *, read_only: bool = False) -> gr.Blocks:
+    """The Gradio Blocks app around a loaded retriever; `read_only`: no adding or removing articles."""
     import gradio as gr
 
     chat_app = ChatApp(retriever)
@@ -464,11 +574,11 @@ def build(retriever: Retriever) -> gr.Blocks:
 
     def api_articles() -> list[dict]:
         """The articles in the index: doc, title, source, format, paragraphs, chunks, speakers, added."""
-        from dataclasses import asdict
+        from dataclasses import asdict, replace
 
-        return [asdict(d) for d in chat_app.articles()]
+        return [asdict(replace(d, source=public_source(d.source))) for d in chat_app.articles()]
 
-    with gr.Blocks(title="Ask the article", delete_cache=(3600, 3600)) as demo:
+    with gr.Blocks(title="Ask the article", delete_cache=(60, UPLOAD_MAX_AGE)) as demo:
         gr.Markdown(
             "## Ask the article\nAnswers are the article's own words: each quote verbatim, with who said it, "
             "their role and the paragraph. When the article does not say, the bot tells you."
@@ -508,35 +618,37 @@ def build(retriever: Retriever) -> gr.Blocks:
                 interactive=False,
                 elem_id="article-list",
             )
-            with gr.Row():
-                with gr.Column(scale=3):
-                    title = gr.Textbox(label="Title", max_lines=1, elem_id="article-title")
-                    pasted = gr.Textbox(
-                        label="Paste an article (text, Markdown or a page's HTML)", lines=5, elem_id="article-text"
+            if not read_only:  # a read-only chat has no controls, and no route, that change the index
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        title = gr.Textbox(label="Title", max_lines=1, elem_id="article-title")
+                        pasted = gr.Textbox(
+                            label="Paste an article (text, Markdown or a page's HTML)", lines=5, elem_id="article-text"
+                        )
+                    with gr.Column(scale=2):
+                        upload = gr.File(
+                            label=f"...or upload a file (up to {MAX_UPLOAD_MB} MB)",
+                            file_types=UPLOAD_TYPES,
+                            type="filepath",
+                            elem_id="article-file",
+                        )
+                        add = gr.Button("Add article", variant="primary", elem_id="add-article")
+                with gr.Row():
+                    gone = gr.Dropdown(
+                        chat_app.doc_choices(every=False), label="Article to remove", scale=3, elem_id="remove-choice"
                     )
-                with gr.Column(scale=2):
-                    upload = gr.File(
-                        label=f"...or upload a file (up to {MAX_UPLOAD_MB} MB)",
-                        file_types=UPLOAD_TYPES,
-                        type="filepath",
-                        elem_id="article-file",
-                    )
-                    add = gr.Button("Add article", variant="primary", elem_id="add-article")
-            with gr.Row():
-                gone = gr.Dropdown(
-                    chat_app.doc_choices(every=False), label="Article to remove", scale=3, elem_id="remove-choice"
-                )
-                remove = gr.Button("Remove article", variant="stop", scale=1, elem_id="remove-article")
+                    remove = gr.Button("Remove article", variant="stop", scale=1, elem_id="remove-article")
             status = gr.Markdown(elem_id="article-status")
 
         def refreshed(message: str, chosen: str | None) -> tuple[Any, ...]:
             choices = chat_app.doc_choices()
             keep = chosen if chosen in {c[1] for c in choices} else ALL
+            removable = () if read_only else (gr.Dropdown(choices=chat_app.doc_choices(every=False), value=None),)
             return (
                 message,
                 chat_app.documents(),
                 gr.Dropdown(choices=choices, value=keep),
-                gr.Dropdown(choices=chat_app.doc_choices(every=False), value=None),
+                *removable,
                 gr.Dropdown(choices=chat_app.speakers(), value=ANYONE),
             )
 
@@ -555,15 +667,18 @@ def build(retriever: Retriever) -> gr.Blocks:
         def on_remove(doc: str | None, chosen: str | None) -> tuple[Any, ...]:
             return refreshed(chat_app.remove_article(doc), chosen)
 
-        listing = [status, table, picker, gone, speaker]
+        listing = [status, table, picker, speaker] if read_only else [status, table, picker, gone, speaker]
 
         def on_load(chosen: str | None) -> tuple[Any, ...]:
             chat_app.refresh()
             return refreshed("", chosen)
 
         demo.load(on_load, [picker], listing, api_visibility="private")
-        add.click(on_add, [pasted, upload, title, picker], [*listing, pasted, upload, title], api_visibility="private")
-        remove.click(on_remove, [gone, picker], listing, api_visibility="private")
+        if not read_only:
+            add.click(
+                on_add, [pasted, upload, title, picker], [*listing, pasted, upload, title], api_visibility="private"
+            )
+            remove.click(on_remove, [gone, picker], listing, api_visibility="private")
 
         inputs = [box, chatbot, turns, speaker, k, picker]
         outputs = [chatbot, turns, box]
@@ -598,7 +713,17 @@ def main(
         choices=["fp32", "int8", "torch"],
         help="question encoder (default: $QA_ENCODER or fp32)",
     )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--read-only",
+        dest="read_only",
+        action="store_true",
+        default=None,
+        help="no adding or removing articles, no uploads (the default on a host other than loopback)",
+    )
+    mode.add_argument("--writable", dest="read_only", action="store_false", help="allow adding and removing articles")
     args = parser.parse_args(argv)
+    read_only = (not is_loopback(args.host)) if args.read_only is None else args.read_only
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
     busy = port_problem(args.host, args.port)
@@ -621,7 +746,11 @@ def main(
     log.info("index and model ready in %.1fs", time.perf_counter() - started)
     from starlette.middleware import Middleware
 
-    demo = build(retriever)
+    uploads = upload_folder(args.port)
+    os.environ["GRADIO_TEMP_DIR"] = str(uploads)  # before Gradio is imported: uploads land there
+    signal.signal(signal.SIGTERM, _interrupt)  # a stop by the service manager cleans up too
+    demo = build(retriever, read_only=read_only)
+    log.info("serving %s", "read-only (no uploads)" if read_only else "with the Articles panel")
     try:
         demo.launch(
             server_name=args.host,
@@ -631,12 +760,42 @@ def main(
             max_file_size=MAX_UPLOAD_MB * 1_000_000,
             quiet=True,
             ssr_mode=False,
-            app_kwargs={"middleware": [Middleware(RequestGuard)]},
+            app_kwargs={"middleware": [Middleware(RequestGuard, read_only=read_only, uploads=uploads)]},
         )
     except OSError as exc:
         print(f"qa: error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        pass
+    finally:
+        shutil.rmtree(uploads, ignore_errors=True)
     return 0
+
+
+def is_loopback(host: str) -> bool:
+    """True for a host only this machine can reach."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def upload_folder(port: int) -> Path:
+    """This server's upload folder, emptied: what a crashed run left there is never served."""
+    import tempfile
+
+    folder = Path(tempfile.gettempdir()) / f"qa-uploads-{port}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(mode=0o700)
+    return folder
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def port_problem(host: str, port: int) -> str | None:

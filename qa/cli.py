@@ -77,6 +77,14 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="start the web chat")
     serve.add_argument("--host", default=None, help="default: $QA_HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: $QA_PORT or 7860")
+    serve.add_argument(
+        "--read-only",
+        dest="read_only",
+        action="store_true",
+        default=None,
+        help="no adding or removing articles (the default on a host other than loopback)",
+    )
+    serve.add_argument("--writable", dest="read_only", action="store_false", help="allow adding and removing articles")
     _index_options(serve)
     return parser
 
@@ -296,8 +304,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         sys.path.insert(0, root)
     import app
 
+    mode = [] if args.read_only is None else ["--read-only" if args.read_only else "--writable"]
     return app.main(
-        ["--index", args.index] if args.index else [],
+        (["--index", args.index] if args.index else []) + mode,
         host=args.host,
         port=args.port,
         model=args.model,
