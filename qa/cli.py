@@ -151,6 +151,12 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"index in {folder} is stale ({'; '.join(reasons)}) and its source files are missing: {missing}; "
             "it was left as it is"
         )
+    changed = store.changed_sources(manifest)
+    if changed:
+        raise IndexStaleError(
+            f"index in {folder} is stale and {changed[0]} is not the text it was built from (checksum differs);"
+            f" it was left as it is: `qa add {changed[0]} --index {folder}` takes the new text"
+        )
     print(f"index in {folder} is stale: {'; '.join(reasons)}; rebuilding")
     embedder = SentenceTransformerEmbedder(wanted or manifest["model"]["id"])
     manifest = store.build(sources, folder, embedder=embedder, int8=args.int8, records=store.records(manifest))
@@ -326,6 +332,9 @@ def quiet_libraries() -> None:
     """Libraries' routine messages are not for users; warnings still show."""
     for name in ("faiss", "httpx", "sentence_transformers", "transformers"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    # the page readers warn about the pages they read; what matters reaches the user as an error
+    for name in ("trafilatura", "htmldate", "courlan", "justext"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def main(argv: list[str] | None = None) -> int:

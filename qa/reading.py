@@ -74,12 +74,18 @@ def read(path: str, *, title: str | None = None, stdin: Any = None) -> Incoming:
 def from_bytes(raw: bytes, *, name: str, source: str, title: str | None = None, suffix: str = "") -> Incoming:
     """An article from raw bytes; the format from the suffix, else from the content."""
     label = source if source != "-" else "standard input"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_mark(raw):
+        raise SourceError(f"{label} is UTF-16 text, not UTF-8: save it as UTF-8")
     if b"\x00" in raw[:8192]:
         raise SourceError(f"{label} looks binary, not an article")
     try:
         decoded = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SourceError(f"{label} is not UTF-8 text (byte {exc.start})") from None
+    control = _CONTROL.search(decoded)
+    if control:
+        at = len(decoded[: control.start()].encode("utf-8"))
+        raise SourceError(f"{label} holds a control character (U+{ord(control.group()):04X} at byte {at}): not text")
     # invisible format characters would make two names that look alike differ, or turn a line around
     decoded = strip_format(unicodedata.normalize("NFC", decoded))
     if not decoded.strip():
@@ -104,6 +110,18 @@ def from_bytes(raw: bytes, *, name: str, source: str, title: str | None = None, 
     if not chosen:
         raise SourceError(f"{label}: the title has no visible characters")
     return Incoming(doc_name(name if source != "-" or not title else title), chosen, source, kind, text, byline, date)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # tab, newline, form feed and return are text
+
+
+def _utf16_without_mark(raw: bytes) -> bool:
+    """Mostly ASCII text in UTF-16: every other byte of its start is a NUL."""
+    head = raw[:2048]
+    if len(head) < 8:
+        return False
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    return max(even, odd) > 0.8 * (len(head) // 2) and min(even, odd) < 0.05 * (len(head) // 2)
 
 
 def _paragraphs(line: str) -> list[str]:

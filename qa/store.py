@@ -682,6 +682,22 @@ def sources_available(manifest: dict[str, Any]) -> list[Path] | None:
     return paths
 
 
+def changed_sources(manifest: dict[str, Any]) -> list[Path]:
+    """The recorded source files whose text is not the one indexed (checksum differs): a rebuild
+    reads only files the manifest vouches for, never whatever a path now names."""
+    out = []
+    for ref in records(manifest):
+        if ref.kept:
+            continue  # the index keeps an added article's text, checked on load
+        try:
+            current = load_article(ref.resolve()).sha256
+        except SourceError:
+            current = ""
+        if current != ref.sha256:
+            out.append(ref.resolve())
+    return out
+
+
 def missing_sources(manifest: dict[str, Any]) -> list[Path]:
     """The recorded source files that are no longer where the index says they were."""
     return [p for p in source_paths(manifest) if not p.is_file()]

@@ -481,3 +481,57 @@ def test_the_panel_says_not_added_on_a_write_fault(fake_index: Path, fake: FakeE
     status = chat.add_article("The pier board met on Monday, said Jo Park.\n", None, "Pier")
     assert status.startswith("**Not added:**"), status
     assert str(fake_index) not in status and str(fake_index.resolve()) not in status
+
+
+# ---------------------------------------------------------------- 10. the smaller items
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("utf16.txt", "The ferry sailed, said Jo.\n".encode("utf-16"), "UTF-16"),
+        ("utf16le.txt", ("The ferry sailed, said Jo Park on Monday.\n" * 20).encode("utf-16-le"), "UTF-16"),
+        ("late-nul.txt", b"The ferry sailed. " * 600 + b"\x00 and more", "control character"),
+        ("escape.txt", b"The ferry \x1b[31msailed\x1b[0m, said Jo.", "control character"),
+        (
+            "deep.html",
+            b"<html><body>" + b"<div>" * 10_000 + b"<p>" + b"The ferry sailed. " * 30 + b"</body></html>",
+            "",
+        ),
+    ],
+)
+def test_bad_files_give_exactly_one_line(tmp_path: Path, name: str, content: bytes, said: str):
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = subprocess.run([QA, "add", str(path), "--index", str(tmp_path / "index")], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("qa: error:"), result.stderr
+    assert said in result.stderr
+
+
+def test_check_rebuilds_only_from_sources_that_match_the_manifest(tmp_path: Path, fake: FakeEmbedder):
+    import shutil
+
+    source = tmp_path / "story.txt"
+    shutil.copy(ARTICLES / "river-cleanup.txt", source)
+    folder = tmp_path / "index"
+    store.build([source], folder, embedder=fake)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["settings"]["attribution"]["version"] = -1  # stale
+    secret = tmp_path / "elsewhere" / "private.txt"
+    secret.parent.mkdir()
+    secret.write_text("A private note that is not an article, said no one.\n")
+    manifest["sources"][0]["path"] = str(secret)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    before = _tree(folder)
+    result = subprocess.run([QA, "check", "--index", str(folder)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "checksum differs" in result.stderr, result.stderr
+    assert _tree(folder) == before
+
+
+def test_web_clients_see_file_names_not_server_paths():
+    from app import public_source
+
+    assert public_source("/srv/qa/uploads/story.txt") == "story.txt"
+    assert public_source("bundled:wuzhen-2024-ai.txt") == "wuzhen-2024-ai.txt"
+    assert public_source("pasted") == "pasted" and public_source("-") == "-"
