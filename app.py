@@ -222,6 +222,32 @@ async def _refuse(send: Send, status: int, detail: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+class OneLineErrors:
+    """Stands in for the `traceback` module where Gradio prints a failed event: Gradio prints
+    the whole traceback with every item of a malformed payload (60,000 items: 10 MB of log);
+    this logs one line, cut short, per failed request."""
+
+    @staticmethod
+    def print_exc(*args: Any, **kwargs: Any) -> None:
+        exc = sys.exc_info()[1]
+        text = " ".join(str(exc).split())
+        log.error("a request failed: %s: %s", type(exc).__name__, text[:300] + ("\u2026" if len(text) > 300 else ""))
+
+    def __getattr__(self, name: str) -> Any:
+        import traceback
+
+        return getattr(traceback, name)
+
+
+def quiet_gradio_errors() -> None:
+    """One log line per failed request (see OneLineErrors)."""
+    import gradio.queueing
+    import gradio.route_utils
+
+    for module in (gradio.queueing, gradio.route_utils):
+        module.traceback = OneLineErrors()  # type: ignore[attr-defined]
+
+
 def public_source(source: str) -> str:
     """Where an article came from, for web clients: a file's name, never a path on the server."""
     from qa.store import BUNDLED
@@ -750,6 +776,7 @@ def main(
     os.environ["GRADIO_TEMP_DIR"] = str(uploads)  # before Gradio is imported: uploads land there
     signal.signal(signal.SIGTERM, _interrupt)  # a stop by the service manager cleans up too
     demo = build(retriever, read_only=read_only)
+    quiet_gradio_errors()
     log.info("serving %s", "read-only (no uploads)" if read_only else "with the Articles panel")
     try:
         demo.launch(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -80,3 +81,42 @@ def test_a_read_only_chat_takes_no_uploads(tmp_path: Path):
         assert _upload(url, [("story.txt", STORY)])[0] == 403
         status, config = _open(url + "config")
         assert status == 200 and b"article-text" not in config and b"add-article" not in config
+
+
+def test_a_malformed_chat_history_logs_one_line(tmp_path: Path):
+    import subprocess
+    import sys
+
+    from .server import free_port
+
+    port = free_port()
+    log = tmp_path / "app.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index", str(_index(tmp_path))],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}/"
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                try:
+                    if _open(url)[0] == 200:
+                        break
+                except urllib.error.URLError:
+                    time.sleep(0.3)
+            bad = [[i] for i in range(60_000)]
+            body = json.dumps({"data": ["What is it about?", bad, [], None, 3, ""]}).encode()
+            request = urllib.request.Request(
+                url + "gradio_api/call/chat", data=body, method="POST", headers={"Content-Type": "application/json"}
+            )
+            status, answer = _open(request)
+            assert status == 200, answer
+            _open(f"{url}gradio_api/call/chat/{json.loads(answer)['event_id']}")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    written = log.read_text()
+    assert len(written) < 20_000 and written.count("a request failed") == 1, written[-2000:]
