@@ -731,7 +731,7 @@ def main(
     parser = argparse.ArgumentParser(description="Start the web chat.")
     parser.add_argument("--host", default=host or os.environ.get("QA_HOST", DEFAULT_HOST))
     parser.add_argument("--port", type=int, default=port or int(os.environ.get("QA_PORT", DEFAULT_PORT)))
-    parser.add_argument("--index", default=None, help="index folder (default: $QA_INDEX or index/)")
+    parser.add_argument("--index", default=None, help="index folder (default: $QA_INDEX or the user library)")
     parser.add_argument("--model", default=model, help="embedding model (default: the index's)")
     parser.add_argument(
         "--encoder",

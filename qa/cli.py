@@ -23,26 +23,26 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--source", action="append", metavar="FILE", help="article file (repeatable); default: the bundled article"
     )
-    build.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or index/)")
+    build.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or the user library)")
     build.add_argument(
         "--model", metavar="NAME_OR_PATH", help="embedding model (default: $QA_MODEL or the bundled one)"
     )
     build.add_argument("--int8", action="store_true", help="also export an int8 query encoder")
 
     check = sub.add_parser("check", help="check the index against its sources; rebuild it if stale or missing")
-    check.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or index/)")
+    check.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or the user library)")
     check.add_argument("--model", metavar="NAME_OR_PATH", help="embedding model the index must use")
     check.add_argument("--int8", action="store_true", help="also export an int8 query encoder")
 
     add = sub.add_parser("add", help="add articles (.txt, .md, .html, or - for standard input) to the index")
     add.add_argument("paths", nargs="+", metavar="PATH")
-    add.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or index/)")
+    add.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or the user library)")
     add.add_argument("--title", help="the article's title (one article only)")
     remove = sub.add_parser("remove", help="take one article out of the index")
     remove.add_argument("doc", help="the article's doc id, as `qa list` shows it")
-    remove.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or index/)")
+    remove.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or the user library)")
     listing = sub.add_parser("list", help="list the articles in the index")
-    listing.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or index/)")
+    listing.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or the user library)")
     listing.add_argument("--json", action="store_true", help="print JSON")
 
     ask = sub.add_parser("ask", help="ask the article a question")
@@ -90,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _index_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or index/)")
+    parser.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or the user library)")
     parser.add_argument("--model", metavar="NAME_OR_PATH", help="embedding model (default: the index's)")
     parser.add_argument(
         "--encoder",

@@ -72,12 +72,52 @@ _OLD = ".old-"
 SWEEP_AGE = 60.0  # seconds; a temporary folder younger than this may still be in the making
 
 
+DATA_ENV = "XDG_DATA_HOME"
+
+
 def default_index_dir() -> Path:
-    """$QA_INDEX, else index/ beside the package (the repository's committed index)."""
+    """$QA_INDEX, else the user's library: `qa/index` in the user data folder ($XDG_DATA_HOME or
+    ~/.local/share), started on first use as a copy of the index the repository ships.
+
+    The library lives outside the source tree, so a `git pull` or `git checkout` that changes the
+    shipped index never meets the articles a user added."""
     env = os.environ.get(INDEX_ENV)
     if env:
         return Path(env).expanduser()
+    folder = user_index_dir()
+    if not folder.exists() or (folder.is_dir() and not any(folder.iterdir())):
+        _start_library(folder)
+    return folder
+
+
+def user_index_dir() -> Path:
+    """Where a user's library lives when $QA_INDEX does not say."""
+    base = os.environ.get(DATA_ENV) or str(Path.home() / ".local" / "share")
+    return Path(base).expanduser() / "qa" / "index"
+
+
+def shipped_index_dir() -> Path:
+    """index/ beside the package: the bundled article's index as the repository ships it."""
     return Path(__file__).resolve().parent.parent / "index"
+
+
+def _start_library(folder: Path) -> None:
+    """Copy the shipped index into a new library (copied, not linked: a change to one must never
+    reach the other); without one (an installed package), `qa check` builds it from the bundled
+    article."""
+    shipped = shipped_index_dir()
+    if not (shipped / "manifest.json").is_file():
+        return
+
+    def copy(tmp: Path) -> None:
+        shutil.copytree(shipped, tmp, dirs_exist_ok=True)
+
+    try:
+        write_atomic(folder, copy)
+    except (IndexWriteError, OSError) as exc:
+        log.warning("could not start the library in %s: %s", folder, exc)
+        return
+    log.info("started the library in %s from %s", folder, shipped)
 
 
 def package_version() -> str:

@@ -535,3 +535,32 @@ def test_web_clients_see_file_names_not_server_paths():
     assert public_source("/srv/qa/uploads/story.txt") == "story.txt"
     assert public_source("bundled:wuzhen-2024-ai.txt") == "wuzhen-2024-ai.txt"
     assert public_source("pasted") == "pasted" and public_source("-") == "-"
+
+
+# ---------------------------------------------------------------- 11. the library outside the source tree
+
+
+def test_the_library_lives_in_the_user_data_folder(tmp_path: Path, fake: FakeEmbedder, monkeypatch):
+    from qa import library
+    from qa.reading import from_bytes
+
+    from .conftest import ROOT
+
+    shipped = _tree(ROOT / "index")
+    monkeypatch.delenv("QA_INDEX", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    folder = store.default_index_dir()
+    assert folder == tmp_path / "data" / "qa" / "index"
+    assert not folder.resolve().is_relative_to(ROOT)
+    assert (folder / "manifest.json").read_bytes() == (ROOT / "index" / "manifest.json").read_bytes()
+    text = b"The pier board met on Monday, said Jo Park.\n"
+    library.add(
+        [from_bytes(text, name="Pier", source="pasted", title="Pier")],
+        embedder=FakeEmbedder(
+            model_id=json.loads((folder / "manifest.json").read_text())["model"]["id"], dimension=384
+        ),
+    )
+    assert "Pier" in [d.doc for d in library.documents()]
+    assert _tree(ROOT / "index") == shipped  # the shipped index is as the repository has it
+    monkeypatch.setenv("QA_INDEX", str(tmp_path / "mine"))
+    assert store.default_index_dir() == tmp_path / "mine"
