@@ -322,10 +322,12 @@ def _highlight(paragraph: str, hit: Hit) -> str:
 class ChatApp:
     """The chat's behaviour, kept apart from the layout so it can be tested directly."""
 
-    def __init__(self, retriever: Retriever) -> None:
+    def __init__(self, retriever: Retriever, *, worker: bool = False) -> None:
+        """`worker`: add articles in a worker process with a time limit (qa.worker), as the app does."""
         import threading
 
         self.retriever = retriever
+        self.worker = worker
         self._changing = threading.Lock()  # one library change at a time; answers go on meanwhile
         self._stamp = self._index_stamp()
         self._failed = -1  # the stamp of an index on disk that failed to load: not tried again
@@ -392,7 +394,7 @@ class ChatApp:
     def add_article(self, text: str | None, upload: str | None, title: str | None) -> str:
         """Add a pasted or uploaded article; the upload is deleted once read. Returns a status line."""
         from qa.errors import QAError
-        from qa.reading import MAX_BYTES, from_bytes
+        from qa.reading import MAX_BYTES
 
         try:
             if upload:
@@ -405,10 +407,8 @@ class ChatApp:
                     raw = path.read_bytes()
                 finally:
                     path.unlink(missing_ok=True)
-                name = (title or "").strip() or path.stem
-                item = from_bytes(
-                    raw, name=name, source=path.name, title=(title or "").strip() or None, suffix=path.suffix.lower()
-                )
+                name, source, suffix = (title or "").strip() or path.stem, path.name, path.suffix.lower()
+                given = (title or "").strip() or None
             elif text and text.strip():
                 name = (title or "").strip()
                 if not name:
@@ -416,19 +416,31 @@ class ChatApp:
                 raw = text.encode("utf-8")
                 if len(raw) > MAX_BYTES:
                     raise ValueError(f"the text is over {MAX_BYTES:,} bytes")
-                item = from_bytes(raw, name=name, source="pasted", title=name)
+                source, suffix, given = "pasted", "", name
             else:
                 raise ValueError("paste an article or choose a file")
             with self._changing:
-                outcome = self.library().add([item])
+                doc, shown, what = self._add(raw, name=name, source=source, title=given, suffix=suffix)
                 self.reload()
         except (QAError, ValueError) as exc:
             return f"**Not added:** {literal(self._public(exc))}"
         except OSError as exc:
             log.error("adding an article failed: %s", exc)
             return f"**Not added:** {literal(exc.strerror or 'the index could not be written')}"
-        doc, what = next(iter(outcome.items()))
-        return f"**{literal(item.title)}** ({literal(doc)}): {what}."
+        return f"**{literal(shown)}** ({literal(doc)}): {what}."
+
+    def _add(self, raw: bytes, *, name: str, source: str, title: str | None, suffix: str) -> tuple[str, str, str]:
+        """(doc, title, outcome) of one article added: in a worker process with a time limit when
+        the app runs one (reading and embedding never slow the chat), else here."""
+        if self.worker:
+            from qa.worker import add_bytes
+
+            return add_bytes(self.retriever.index.folder, raw, name=name, source=source, title=title, suffix=suffix)
+        from qa.reading import from_bytes
+
+        item = from_bytes(raw, name=name, source=source, title=title, suffix=suffix)
+        doc, what = next(iter(self.library().add([item]).items()))
+        return doc, item.title, what
 
     def remove_article(self, doc: str | None) -> str:
         from qa.errors import QAError
@@ -579,7 +591,7 @@ def build(retriever: Retriever, *, read_only: bool = False) -> gr.Blocks:
     """The Gradio Blocks app around a loaded retriever; `read_only`: no adding or removing articles."""
     import gradio as gr
 
-    chat_app = ChatApp(retriever)
+    chat_app = ChatApp(retriever, worker=True)
     from qa.question import MAX_QUESTION_CHARS
 
     def api_ask(question: str, history: list[str] | None = None, speaker: str | None = None, k: int = 3) -> dict:

@@ -564,3 +564,36 @@ def test_the_library_lives_in_the_user_data_folder(tmp_path: Path, fake: FakeEmb
     assert _tree(ROOT / "index") == shipped  # the shipped index is as the repository has it
     monkeypatch.setenv("QA_INDEX", str(tmp_path / "mine"))
     assert store.default_index_dir() == tmp_path / "mine"
+
+
+# ---------------------------------------------------------------- 2. answers flow while an article is read
+
+
+@pytest.mark.e2e
+def test_answers_keep_flowing_while_an_upload_is_read(tmp_path: Path):
+    import shutil
+    import threading
+    import time
+
+    from app import ChatApp
+    from qa import Retriever
+
+    from .conftest import ROOT
+
+    folder = tmp_path / "index"
+    shutil.copytree(ROOT / "index", folder)
+    chat = ChatApp(Retriever.load(folder), worker=True)
+    chat.answer("What is the article about?", [], None, 3)  # warm
+    upload = tmp_path / "stars.md"
+    upload.write_text("*a " * 10_000 + "\n\n" + "The pier board met on Monday, said Jo Park. " * 20)
+    status: list[str] = []
+    adding = threading.Thread(target=lambda: status.append(chat.add_article(None, str(upload), "Stars")))
+    adding.start()
+    slowest, answered = 0.0, 0
+    while adding.is_alive():
+        started = time.perf_counter()
+        chat.answer("Who is quoted?", [], None, 3)
+        slowest, answered = max(slowest, time.perf_counter() - started), answered + 1
+    adding.join()
+    assert status and "added" in status[0], status
+    assert answered > 5 and slowest < 1.5, (answered, slowest)
