@@ -110,6 +110,11 @@ class RequestGuard:
 
     async def _upload(self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]) -> None:
         """Read the whole (bounded) body, check it holds one article file, then pass it on."""
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            await _drain(receive)
+            await _refuse(send, 413, f"request body over {self.max_body} bytes")
+            return
         body = bytearray()
         while True:
             message = await receive()

@@ -270,7 +270,7 @@ def _read(folder: Path) -> tuple[dict[str, Any], store.Contents, dict[str, str |
         np.asarray(data.word_vectors, dtype=np.float32),
     )
     docs = folder / store.DOCS
-    kept = {p.name: p.read_bytes() for p in docs.glob("*.txt")} if docs.is_dir() else {}
+    kept: dict[str, str | bytes] = {p.name: p.read_bytes() for p in docs.glob("*.txt")} if docs.is_dir() else {}
     return manifest, contents, kept, data
 
 

@@ -342,7 +342,6 @@ def write_index(
     ensure_replaceable(target)
 
     def write(folder: Path) -> None:
-        import faiss
 
         with open(folder / "chunks.jsonl", "w", encoding="utf-8") as handle:
             for chunk in contents.chunks:
@@ -350,9 +349,9 @@ def write_index(
         (folder / "speakers.json").write_text(
             json.dumps([asdict(s) for s in contents.speakers], ensure_ascii=False, indent=1), encoding="utf-8"
         )
-        faiss.write_index(_vector_index(contents.vectors), str(folder / "vectors.faiss"))
+        _write_faiss(_vector_index(contents.vectors), folder / "vectors.faiss")
         (folder / "sentences.json").write_text(json.dumps(contents.sentences), encoding="utf-8")
-        faiss.write_index(_vector_index(contents.sentence_vectors), str(folder / "sentences.faiss"))
+        _write_faiss(_vector_index(contents.sentence_vectors), folder / "sentences.faiss")
         Lexical.build_and_save([lexical_text(c) for c in contents.chunks], folder / _BM25_DIR)
         (folder / "words.json").write_text(json.dumps(contents.vocabulary, ensure_ascii=False), encoding="utf-8")
         np.save(folder / "words.npy", contents.word_vectors.astype(np.float16), allow_pickle=False)
@@ -371,6 +370,17 @@ def write_index(
             before_commit(folder)
 
     write_atomic(target, write, checkpoint=checkpoint)
+
+
+def _write_faiss(index: Any, path: Path) -> None:
+    """faiss.write_index, its failures (a full disk) reported as the OSError they are."""
+    import faiss
+
+    try:
+        faiss.write_index(index, str(path))
+    except RuntimeError as exc:
+        why = (str(exc).strip().splitlines() or ["write failed"])[-1]
+        raise OSError(f"{path.name}: {why}") from None
 
 
 def ensure_replaceable(target: Path) -> None:
@@ -519,10 +529,6 @@ def write_atomic(target: Path, write: Callable[[Path], None], *, checkpoint: Che
     except OSError as exc:
         remove_tree(tmp)
         raise IndexWriteError(f"cannot write the index to {target}: {exc.strerror or exc}") from None
-    except RuntimeError as exc:  # FAISS reports a failed write (a full disk) as a RuntimeError
-        remove_tree(tmp)
-        why = (str(exc).strip().splitlines() or [type(exc).__name__])[-1]
-        raise IndexWriteError(f"cannot write the index to {target}: {why}") from None
     except BaseException:
         remove_tree(tmp)
         raise
@@ -842,7 +848,7 @@ def _load(folder: Path, root: Path) -> IndexData:
     if vectors.d != manifest.get("model", {}).get("dimension"):
         raise IndexCorruptError(f"{folder}: vectors have dimension {vectors.d}, manifest says otherwise")
     if damaged:
-        log.warning("the kept text of %s in %s is damaged; `qa remove` it or add it again", ", ".join(damaged), folder)
+        log.info("the kept text of %s in %s is damaged; `qa remove` it or add it again", ", ".join(damaged), folder)
     return IndexData(
         folder,
         manifest,

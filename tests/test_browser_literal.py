@@ -57,7 +57,7 @@ def test_no_link_or_image_is_built_from_article_data(tmp_path: Path):
         answer = _ask(page, "What did Jo Park say about the plans?", "Jo Park")
         assert "http://evil.example/plans" in answer and "~~not~~" in answer
         built = page.evaluate(
-            """() => [...document.querySelectorAll('#chat a, #chat img, #article-status a, #article-status img')]
+            """() => [...document.querySelectorAll('a, img, [src*="evil"], [href*="evil"]')]
                    .map(e => e.outerHTML).filter(h => h.includes('evil'))"""
         )
         struck = page.evaluate("() => document.querySelectorAll('#chat del, #chat s, #article-status del').length")

@@ -334,6 +334,7 @@ def test_a_damaged_article_text_affects_only_that_article(tmp_path: Path, fake: 
     assert listed.returncode == 0 and "Pier (damaged)" in listed.stdout
     checked = subprocess.run([QA, "check", "--index", str(folder)], capture_output=True, text=True, timeout=60)
     assert checked.returncode == 2 and "Pier" in checked.stderr and "qa build" not in checked.stderr
+    assert checked.stderr.count("\n") == 1 and checked.stderr.startswith("qa: error:"), checked.stderr
     # the other article can change; the damaged one can be added again or removed
     library.add(
         [from_bytes(b"The tram runs late, said Jo Park.\n", name="Tram", source="pasted", title="Tram")],
