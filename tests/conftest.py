@@ -14,9 +14,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.pop("QA_MODEL", None)
-os.environ.pop("QA_INDEX", None)
-
 ROOT = Path(__file__).resolve().parent.parent
+# the tests read the index the repository ships, never the user's own library
+os.environ["QA_INDEX"] = str(ROOT / "index")
 ARTICLES = Path(__file__).resolve().parent / "articles"
 
 

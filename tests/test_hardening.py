@@ -147,10 +147,9 @@ def test_good_ask_values_still_work(url):
 
 
 def test_chat_keeps_nothing_oversized(retriever):
-    sys.path.insert(0, str(ROOT))
-    import app
+    from qa.faces.web import ChatApp
 
-    chat_app = app.ChatApp(retriever)
+    chat_app = ChatApp(retriever)
     message = "why " * 250_000
     chat, turns, box = chat_app.respond(message, [], [], "Anyone", 3)
     assert box == ""

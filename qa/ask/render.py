@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Callable, Sequence
 
 from qa.ask.search import Hit
+from qa.text.safety import literal
 
 _KIND_NOTE = {
     "direct": "",
@@ -42,8 +41,9 @@ def verbatim(text: str) -> str:
     return "".join(out)
 
 def as_text(text: str) -> str:
-    """Text that Markdown and HTML show as it is: tags escaped, Markdown marks backslashed."""
-    return re.sub(r"([\\`*_\[\]#|])", r"\\\1", html.escape(text, quote=False))
+    """Text that Markdown and HTML show as it is: tags escaped, Markdown marks and autolinks
+    backslashed, bidirectional controls dropped (qa.text.safety.literal)."""
+    return literal(text)
 
 def quote_block(text: str, marks: Sequence[tuple[int, int]] = ()) -> str:
     """Verbatim text as a Markdown block quote, with HTML shown as text and `marks` (offsets) highlighted."""

@@ -24,26 +24,26 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--source", action="append", metavar="FILE", help="article file (repeatable); default: the bundled article"
     )
-    build.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or index/)")
+    build.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or the user library)")
     build.add_argument(
         "--model", metavar="NAME_OR_PATH", help="embedding model (default: $QA_MODEL or the bundled one)"
     )
     build.add_argument("--int8", action="store_true", help="also export an int8 query encoder")
 
     check = sub.add_parser("check", help="check the index against its sources; rebuild it if stale or missing")
-    check.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or index/)")
+    check.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or the user library)")
     check.add_argument("--model", metavar="NAME_OR_PATH", help="embedding model the index must use")
     check.add_argument("--int8", action="store_true", help="also export an int8 query encoder")
 
     add = sub.add_parser("add", help="add articles (.txt, .md, .html, or - for standard input) to the index")
     add.add_argument("paths", nargs="+", metavar="PATH")
-    add.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or index/)")
+    add.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or the user library)")
     add.add_argument("--title", help="the article's title (one article only)")
     remove = sub.add_parser("remove", help="take one article out of the index")
     remove.add_argument("doc", help="the article's doc id, as `qa list` shows it")
-    remove.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or index/)")
+    remove.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or the user library)")
     listing = sub.add_parser("list", help="list the articles in the index")
-    listing.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or index/)")
+    listing.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or the user library)")
     listing.add_argument("--json", action="store_true", help="print JSON")
 
     ask = sub.add_parser("ask", help="ask the article a question")
@@ -78,12 +78,20 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="start the web chat")
     serve.add_argument("--host", default=None, help="default: $QA_HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: $QA_PORT or 7860")
+    serve.add_argument(
+        "--read-only",
+        dest="read_only",
+        action="store_true",
+        default=None,
+        help="no adding or removing articles (the default on a host other than loopback)",
+    )
+    serve.add_argument("--writable", dest="read_only", action="store_false", help="allow adding and removing articles")
     _index_options(serve)
     return parser
 
 
 def _index_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or index/)")
+    parser.add_argument("--index", metavar="DIR", help="index folder (default: $QA_INDEX or the user library)")
     parser.add_argument("--model", metavar="NAME_OR_PATH", help="embedding model (default: the index's)")
     parser.add_argument(
         "--encoder",
@@ -103,6 +111,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from qa.index import store
     from qa.index.embedding import SentenceTransformerEmbedder
 
+    store.ensure_replaceable(Path(args.index) if args.index else store.default_index_dir())
     embedder = SentenceTransformerEmbedder(args.model)
     manifest = store.build(args.source, args.index, embedder=embedder, progress=sys.stderr.isatty(), int8=args.int8)
     target = args.index or store.default_index_dir()
@@ -114,7 +123,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from qa.errors import IndexMissingError, IndexStaleError
+    from qa.errors import IndexCorruptError, IndexMissingError, IndexStaleError
     from qa.index import store
     from qa.index.embedding import SentenceTransformerEmbedder, model_id
 
@@ -127,7 +136,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     wanted = model_id(args.model) if args.model else None
     reasons = store.stale_reasons(manifest, model=wanted)
     if not reasons:
-        store.load(folder)  # checksums and shapes
+        data = store.load(folder)  # checksums and shapes
+        if data.damaged:
+            raise IndexCorruptError(
+                f"the kept text of {', '.join(data.damaged)} in {folder} is damaged; the other articles are fine: "
+                f"`qa remove {data.damaged[0]}`, or `qa add` its file again"
+            )
         print(f"index in {folder} is up to date ({manifest['chunk_count']} chunks, {manifest['model']['id']})")
         _check_encoder(folder, manifest["model"]["id"], int8=args.int8)
         return 0
@@ -137,6 +151,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise IndexStaleError(
             f"index in {folder} is stale ({'; '.join(reasons)}) and its source files are missing: {missing}; "
             "it was left as it is"
+        )
+    changed = store.changed_sources(manifest)
+    if changed:
+        raise IndexStaleError(
+            f"index in {folder} is stale and {changed[0]} is not the text it was built from (checksum differs);"
+            f" it was left as it is: `qa add {changed[0]} --index {folder}` takes the new text"
         )
     print(f"index in {folder} is stale: {'; '.join(reasons)}; rebuilding")
     embedder = SentenceTransformerEmbedder(wanted or manifest["model"]["id"])
@@ -190,6 +210,11 @@ def cmd_add(args: argparse.Namespace) -> int:
         raise SourceError("--title names one article; give one PATH with it")
     if args.paths.count("-") > 1:
         raise SourceError("standard input can be read once")
+    from qa.index import store
+
+    folder = Path(args.index) if args.index else store.default_index_dir()
+    if not (folder / "manifest.json").is_file():
+        store.ensure_replaceable(folder)  # before any model loads: a folder of other files stays
     incoming = [library.read(p, title=args.title) for p in args.paths]  # every file is checked first
     outcome = library.Library(args.index).add(incoming)
     for doc, what in outcome.items():
@@ -214,7 +239,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([asdict(d) for d in docs], ensure_ascii=False, indent=2))
         return 0
-    rows = [(d.doc, str(d.paragraphs), str(d.chunks), str(d.speakers), d.added, d.title) for d in docs]
+    rows = [
+        (
+            d.doc,
+            str(d.paragraphs),
+            str(d.chunks),
+            str(d.speakers),
+            d.added,
+            d.title + (" (damaged)" if d.damaged else ""),
+        )
+        for d in docs
+    ]
     header = ("doc", "paragraphs", "chunks", "speakers", "added", "title")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
     for row in [header, *rows]:
@@ -273,8 +308,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from qa.faces import web
 
+    mode = [] if args.read_only is None else ["--read-only" if args.read_only else "--writable"]
     return web.main(
-        ["--index", args.index] if args.index else [],
+        (["--index", args.index] if args.index else []) + mode,
         host=args.host,
         port=args.port,
         model=args.model,
@@ -284,6 +320,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) or "unknown error"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -304,7 +344,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return commands[args.command](args)
     except QAError as exc:
-        print(f"qa: error: {exc}", file=sys.stderr)
+        print(f"qa: error: {_one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a fault the library did not name (a disk, a permission): still one line
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"qa: error: {_one_line(exc.strerror or str(exc))}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -6,11 +6,14 @@ python app.py [--host H] [--port P] [--index DIR] [--model NAME_OR_PATH]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import json
 import logging
 import math
 import os
+import shutil
+import signal
 import socket
 import sys
 import time
@@ -20,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from qa.text.safety import literal, strip_format
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -39,6 +44,8 @@ MAX_BODY = 2 * 1024 * 1024  # bytes of one request: an article at its size limit
 ALL = ""  # the article picker's value for "every article"
 UPLOAD_TYPES = [".txt", ".md", ".markdown", ".html", ".htm"]
 MAX_UPLOAD_MB = 2  # the article size limit (qa.reading.MAX_BYTES)
+UPLOAD_QUOTA = 20 * 1024 * 1024  # bytes of uploads waiting to be read; more are refused (429)
+UPLOAD_MAX_AGE = 120  # seconds an upload not read yet is kept (checked every minute)
 MAX_QUOTES = 20
 ECHO_CHARS = 300  # how much of a refused, over-long question the chat shows back
 MAX_MESSAGES = 200  # chat messages kept (the oldest go first); each turn is two
@@ -49,21 +56,95 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class RequestGuard:
-    """ASGI middleware: refuse over-large request bodies (uploads included).
+    """ASGI middleware: refuse over-large request bodies, cross-origin posts, and any upload
+    but one article file of the panel's types within the upload folder's quota; never serve
+    an uploaded file back. In read-only mode every upload is refused.
 
     A body with a length over the limit is refused before it is read, so a refusal costs no
     memory; a body sent without a length is counted as it arrives and cut off at the limit.
     """
 
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], max_body: int = MAX_BODY) -> None:
+    def __init__(
+        self,
+        app: Callable[[Scope, Receive, Send], Awaitable[None]],
+        max_body: int = MAX_BODY,
+        *,
+        read_only: bool = False,
+        uploads: Path | None = None,
+    ) -> None:
         self.app = app
         self.max_body = max_body
+        self.read_only = read_only
+        self.uploads = uploads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope.get("headers") or []).get(b"content-length")
+        headers = dict(scope.get("headers") or [])
+        path = scope.get("path", "")
+        refusal = self._refusal(scope["method"], path, headers)
+        if refusal:
+            await _drain(receive)
+            await _refuse(send, *refusal)
+            return
+        if path.rstrip("/").endswith("/upload"):
+            await self._upload(scope, receive, send, headers)
+            return
+        await self._bounded(scope, receive, send, headers)
+
+    def _refusal(self, method: str, path: str, headers: dict[bytes, bytes]) -> tuple[int, str] | None:
+        """(status, why) for a request refused on its line and headers alone, else None."""
+        if "/file=" in path or "/file/" in path:
+            return 404, "files are not served"
+        origin = headers.get(b"origin")
+        if method not in ("GET", "HEAD", "OPTIONS") and origin is not None:
+            host = headers.get(b"host", b"").decode("latin-1")
+            if origin.decode("latin-1").split("://", 1)[-1].rstrip("/") != host:
+                return 403, "cross-origin requests are refused"
+        if path.rstrip("/").endswith("/upload"):
+            if self.read_only:
+                return 403, "this chat is read-only: it takes no uploads"
+            if self.uploads is not None and _folder_bytes(self.uploads) > UPLOAD_QUOTA:
+                return 429, "too many uploads waiting; try again in a few minutes"
+        return None
+
+    async def _upload(self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]) -> None:
+        """Read the whole (bounded) body, check it holds one article file, then pass it on."""
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            await _drain(receive)
+            await _refuse(send, 413, f"request body over {self.max_body} bytes")
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            body += message.get("body", b"")
+            if len(body) > self.max_body:
+                await _drain(receive)
+                await _refuse(send, 413, f"request body over {self.max_body} bytes")
+                return
+            if not message.get("more_body", False):
+                break
+        problem = upload_problem(headers.get(b"content-type", b""), bytes(body))
+        if problem:
+            await _refuse(send, 415 if "type" in problem else 400, problem)
+            return
+        sent = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _bounded(self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]) -> None:
+        length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body):
             await _drain(receive)  # read and drop it, so the client hears the answer
             await _refuse(send, 413, f"request body over {self.max_body} bytes")
@@ -97,6 +178,34 @@ class _TooLarge(Exception):
     pass
 
 
+def upload_problem(content_type: bytes, body: bytes) -> str | None:
+    """Why a multipart upload is refused (not exactly one file, or not a panel type), or None."""
+    marker = b"boundary="
+    at = content_type.find(marker)
+    if not content_type.startswith(b"multipart/form-data") or at < 0:
+        return "an upload must be multipart/form-data"
+    boundary = content_type[at + len(marker) :].split(b";")[0].strip().strip(b'"')
+    names = []
+    for part in body.split(b"--" + boundary)[1:]:
+        head = part.split(b"\r\n\r\n", 1)[0]
+        found = head.find(b'filename="')
+        if found >= 0:
+            names.append(head[found + 10 :].split(b'"', 1)[0].decode("utf-8", "replace"))
+    if len(names) != 1:
+        return f"upload one file at a time ({len(names)} sent)"
+    if Path(names[0]).suffix.lower() not in UPLOAD_TYPES:
+        return f"file type not taken: upload a {', '.join(UPLOAD_TYPES)} file"
+    return None
+
+
+def _folder_bytes(folder: Path) -> int:
+    total = 0
+    for path in folder.rglob("*") if folder.is_dir() else ():
+        with contextlib.suppress(OSError):
+            total += path.stat().st_size if path.is_file() else 0
+    return total
+
+
 DRAIN_LIMIT = 256 * 1024 * 1024  # bytes read and dropped from a refused body before hanging up
 
 
@@ -117,6 +226,40 @@ async def _refuse(send: Send, status: int, detail: str) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+class OneLineErrors:
+    """Stands in for the `traceback` module where Gradio prints a failed event: Gradio prints
+    the whole traceback with every item of a malformed payload (60,000 items: 10 MB of log);
+    this logs one line, cut short, per failed request."""
+
+    @staticmethod
+    def print_exc(*args: Any, **kwargs: Any) -> None:
+        exc = sys.exc_info()[1]
+        text = " ".join(str(exc).split())
+        log.error("a request failed: %s: %s", type(exc).__name__, text[:300] + ("\u2026" if len(text) > 300 else ""))
+
+    def __getattr__(self, name: str) -> Any:
+        import traceback
+
+        return getattr(traceback, name)
+
+
+def quiet_gradio_errors() -> None:
+    """One log line per failed request (see OneLineErrors)."""
+    import gradio.queueing
+    import gradio.route_utils
+
+    for module in (gradio.queueing, gradio.route_utils):
+        module.traceback = OneLineErrors()  # type: ignore[attr-defined]
+
+
+def public_source(source: str) -> str:
+    """Where an article came from, for web clients: a file's name, never a path on the server."""
+    from qa.index.store import BUNDLED
+
+    name = Path(source.removeprefix(BUNDLED)).name
+    return name or source
 
 
 def quote_count(value: object, name: str = "k") -> int:
@@ -185,12 +328,15 @@ def _highlight(paragraph: str, hit: Hit) -> str:
 class ChatApp:
     """The chat's behaviour, kept apart from the layout so it can be tested directly."""
 
-    def __init__(self, retriever: Retriever) -> None:
+    def __init__(self, retriever: Retriever, *, worker: bool = False) -> None:
+        """`worker`: add articles in a worker process with a time limit (qa.worker), as the app does."""
         import threading
 
         self.retriever = retriever
+        self.worker = worker
         self._changing = threading.Lock()  # one library change at a time; answers go on meanwhile
         self._stamp = self._index_stamp()
+        self._failed = -1  # the stamp of an index on disk that failed to load: not tried again
 
     def _index_stamp(self) -> int:
         try:
@@ -199,15 +345,32 @@ class ChatApp:
             return 0
 
     def refresh(self) -> None:
-        """Load the index again when it changed on disk (`qa add` run beside the chat)."""
-        if self._index_stamp() != self._stamp:
+        """Load the index again when it changed on disk (`qa add` run beside the chat).
+
+        When the changed index cannot be loaded, the one in memory goes on serving; the failure
+        is logged once, and tried again only when the index on disk changes again."""
+        from qa.errors import QAError
+
+        if self._index_stamp() not in (self._stamp, self._failed):
             with self._changing:
-                if self._index_stamp() != self._stamp:
+                stamp = self._index_stamp()
+                if stamp not in (self._stamp, self._failed):
                     log.info("the index changed on disk; loading it again")
-                    self.reload()
+                    try:
+                        self.reload()
+                    except QAError as exc:
+                        self._failed = stamp
+                        log.error("the changed index could not be loaded; still serving the one loaded before: %s", exc)
 
     def speakers(self) -> list[str]:
-        return [ANYONE, *dict.fromkeys(s.name for s in self.retriever.speakers)]
+        """The speaker filter's names, as shown: invisible format characters dropped, so two
+        names that look alike are one entry."""
+        return [ANYONE, *dict.fromkeys(strip_format(s.name) for s in self.retriever.speakers)]
+
+    def _speaker(self, shown: str) -> str:
+        """The index's name for a name as the filter shows it."""
+        names = [s.name for s in self.retriever.speakers]
+        return shown if shown in names else next((n for n in names if strip_format(n) == shown), shown)
 
     # ------------------------------------------------------------ the library
 
@@ -237,7 +400,7 @@ class ChatApp:
     def add_article(self, text: str | None, upload: str | None, title: str | None) -> str:
         """Add a pasted or uploaded article; the upload is deleted once read. Returns a status line."""
         from qa.errors import QAError
-        from qa.text.reading import MAX_BYTES, from_bytes
+        from qa.text.reading import MAX_BYTES
 
         try:
             if upload:
@@ -250,10 +413,8 @@ class ChatApp:
                     raw = path.read_bytes()
                 finally:
                     path.unlink(missing_ok=True)
-                name = (title or "").strip() or path.stem
-                item = from_bytes(
-                    raw, name=name, source=path.name, title=(title or "").strip() or None, suffix=path.suffix.lower()
-                )
+                name, source, suffix = (title or "").strip() or path.stem, path.name, path.suffix.lower()
+                given = (title or "").strip() or None
             elif text and text.strip():
                 name = (title or "").strip()
                 if not name:
@@ -261,16 +422,31 @@ class ChatApp:
                 raw = text.encode("utf-8")
                 if len(raw) > MAX_BYTES:
                     raise ValueError(f"the text is over {MAX_BYTES:,} bytes")
-                item = from_bytes(raw, name=name, source="pasted", title=name)
+                source, suffix, given = "pasted", "", name
             else:
                 raise ValueError("paste an article or choose a file")
             with self._changing:
-                outcome = self.library().add([item])
+                doc, shown, what = self._add(raw, name=name, source=source, title=given, suffix=suffix)
                 self.reload()
         except (QAError, ValueError) as exc:
-            return f"**Not added:** {html.escape(str(exc))}"
-        what = next(iter(outcome.values()))
-        return f"**{html.escape(item.title)}** ({html.escape(item.doc)}): {what}."
+            return f"**Not added:** {literal(self._public(exc))}"
+        except OSError as exc:
+            log.error("adding an article failed: %s", exc)
+            return f"**Not added:** {literal(exc.strerror or 'the index could not be written')}"
+        return f"**{literal(shown)}** ({literal(doc)}): {what}."
+
+    def _add(self, raw: bytes, *, name: str, source: str, title: str | None, suffix: str) -> tuple[str, str, str]:
+        """(doc, title, outcome) of one article added: in a worker process with a time limit when
+        the app runs one (reading and embedding never slow the chat), else here."""
+        if self.worker:
+            from qa.index.worker import add_bytes
+
+            return add_bytes(self.retriever.index.folder, raw, name=name, source=source, title=title, suffix=suffix)
+        from qa.text.reading import from_bytes
+
+        item = from_bytes(raw, name=name, source=source, title=title, suffix=suffix)
+        doc, what = next(iter(self.library().add([item]).items()))
+        return doc, item.title, what
 
     def remove_article(self, doc: str | None) -> str:
         from qa.errors import QAError
@@ -282,8 +458,19 @@ class ChatApp:
                 gone = self.library().remove(doc)
                 self.reload()
         except QAError as exc:
-            return f"**Not removed:** {html.escape(str(exc))}"
-        return f"**{html.escape(gone.title)}** ({html.escape(gone.doc)}): removed."
+            return f"**Not removed:** {literal(self._public(exc))}"
+        except OSError as exc:
+            log.error("removing an article failed: %s", exc)
+            return f"**Not removed:** {literal(exc.strerror or 'the index could not be written')}"
+        return f"**{literal(gone.title)}** ({literal(gone.doc)}): removed."
+
+    def _public(self, exc: Exception) -> str:
+        """An error's one line for web visitors: the index's place on the server not named."""
+        folder = self.retriever.index.folder
+        text = str(exc)
+        for name in {str(folder.resolve()), str(folder)}:
+            text = text.replace(name, "the index")
+        return text
 
     def reload(self) -> None:
         """Load the changed index; the encoder already loaded is reused."""
@@ -322,7 +509,7 @@ class ChatApp:
     def answer(
         self, question: str, turns: Sequence[str], speaker: str | None, k: object, doc: str | None = None
     ) -> Answer:
-        who = None if not speaker or speaker == ANYONE else speaker
+        who = None if not speaker or speaker == ANYONE else self._speaker(speaker)
         self.refresh()
         return self.retriever.answer(question, history=list(turns), k=quote_count(k), speaker=who, doc=doc or None)
 
@@ -353,7 +540,7 @@ class ChatApp:
             text = f"**I can't use that setting:** {verbatim(str(exc))}."
         except QAError as exc:
             log.error("answering failed: %s", exc)
-            text = f"**Something is wrong with the index:** {html.escape(str(exc))}"
+            text = "**Something is wrong with the index.** The server's log says what; try again later."
         chat += [{"role": "user", "content": shown}, {"role": "assistant", "content": text}]
         # nothing over-long stays in the state that comes back on every turn
         turns.append(message[: MAX_QUESTION_CHARS + 1])
@@ -387,7 +574,7 @@ class ChatApp:
         Raises:
             ValueError naming the argument that is not usable.
         """
-        from qa.errors import BadQuestionError, SourceError
+        from qa.errors import BadQuestionError, QAError, SourceError
 
         if not isinstance(question, str):
             raise ValueError("question must be text")
@@ -398,16 +585,19 @@ class ChatApp:
             return {"error": str(exc), "abstained": True, "quotes": [], "message": str(exc)}
         except SourceError as exc:  # an unknown doc
             raise ValueError(str(exc)) from None
+        except QAError as exc:
+            log.error("answering failed: %s", exc)
+            raise ValueError("something is wrong with the index; the server's log says what") from None
         data = answer.to_json()
         data["quotes"] = data.pop("hits")  # the API speaks of quotes
         return data
 
 
-def build(retriever: Retriever) -> gr.Blocks:
-    """The Gradio Blocks app around a loaded retriever."""
+def build(retriever: Retriever, *, read_only: bool = False) -> gr.Blocks:
+    """The Gradio Blocks app around a loaded retriever; `read_only`: no adding or removing articles."""
     import gradio as gr
 
-    chat_app = ChatApp(retriever)
+    chat_app = ChatApp(retriever, worker=True)
     from qa.ask.question import MAX_QUESTION_CHARS
 
     def api_ask(question: str, history: list[str] | None = None, speaker: str | None = None, k: int = 3) -> dict:
@@ -428,11 +618,11 @@ def build(retriever: Retriever) -> gr.Blocks:
 
     def api_articles() -> list[dict]:
         """The articles in the index: doc, title, source, format, paragraphs, chunks, speakers, added."""
-        from dataclasses import asdict
+        from dataclasses import asdict, replace
 
-        return [asdict(d) for d in chat_app.articles()]
+        return [asdict(replace(d, source=public_source(d.source))) for d in chat_app.articles()]
 
-    with gr.Blocks(title="Ask the article", delete_cache=(3600, 3600)) as demo:
+    with gr.Blocks(title="Ask the article", delete_cache=(60, UPLOAD_MAX_AGE)) as demo:
         gr.Markdown(
             "## Ask the article\nAnswers are the article's own words: each quote verbatim, with who said it, "
             "their role and the paragraph. When the article does not say, the bot tells you."
@@ -472,35 +662,37 @@ def build(retriever: Retriever) -> gr.Blocks:
                 interactive=False,
                 elem_id="article-list",
             )
-            with gr.Row():
-                with gr.Column(scale=3):
-                    title = gr.Textbox(label="Title", max_lines=1, elem_id="article-title")
-                    pasted = gr.Textbox(
-                        label="Paste an article (text, Markdown or a page's HTML)", lines=5, elem_id="article-text"
+            if not read_only:  # a read-only chat has no controls, and no route, that change the index
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        title = gr.Textbox(label="Title", max_lines=1, elem_id="article-title")
+                        pasted = gr.Textbox(
+                            label="Paste an article (text, Markdown or a page's HTML)", lines=5, elem_id="article-text"
+                        )
+                    with gr.Column(scale=2):
+                        upload = gr.File(
+                            label=f"...or upload a file (up to {MAX_UPLOAD_MB} MB)",
+                            file_types=UPLOAD_TYPES,
+                            type="filepath",
+                            elem_id="article-file",
+                        )
+                        add = gr.Button("Add article", variant="primary", elem_id="add-article")
+                with gr.Row():
+                    gone = gr.Dropdown(
+                        chat_app.doc_choices(every=False), label="Article to remove", scale=3, elem_id="remove-choice"
                     )
-                with gr.Column(scale=2):
-                    upload = gr.File(
-                        label=f"...or upload a file (up to {MAX_UPLOAD_MB} MB)",
-                        file_types=UPLOAD_TYPES,
-                        type="filepath",
-                        elem_id="article-file",
-                    )
-                    add = gr.Button("Add article", variant="primary", elem_id="add-article")
-            with gr.Row():
-                gone = gr.Dropdown(
-                    chat_app.doc_choices(every=False), label="Article to remove", scale=3, elem_id="remove-choice"
-                )
-                remove = gr.Button("Remove article", variant="stop", scale=1, elem_id="remove-article")
+                    remove = gr.Button("Remove article", variant="stop", scale=1, elem_id="remove-article")
             status = gr.Markdown(elem_id="article-status")
 
         def refreshed(message: str, chosen: str | None) -> tuple[Any, ...]:
             choices = chat_app.doc_choices()
             keep = chosen if chosen in {c[1] for c in choices} else ALL
+            removable = () if read_only else (gr.Dropdown(choices=chat_app.doc_choices(every=False), value=None),)
             return (
                 message,
                 chat_app.documents(),
                 gr.Dropdown(choices=choices, value=keep),
-                gr.Dropdown(choices=chat_app.doc_choices(every=False), value=None),
+                *removable,
                 gr.Dropdown(choices=chat_app.speakers(), value=ANYONE),
             )
 
@@ -519,15 +711,18 @@ def build(retriever: Retriever) -> gr.Blocks:
         def on_remove(doc: str | None, chosen: str | None) -> tuple[Any, ...]:
             return refreshed(chat_app.remove_article(doc), chosen)
 
-        listing = [status, table, picker, gone, speaker]
+        listing = [status, table, picker, speaker] if read_only else [status, table, picker, gone, speaker]
 
         def on_load(chosen: str | None) -> tuple[Any, ...]:
             chat_app.refresh()
             return refreshed("", chosen)
 
         demo.load(on_load, [picker], listing, api_visibility="private")
-        add.click(on_add, [pasted, upload, title, picker], [*listing, pasted, upload, title], api_visibility="private")
-        remove.click(on_remove, [gone, picker], listing, api_visibility="private")
+        if not read_only:
+            add.click(
+                on_add, [pasted, upload, title, picker], [*listing, pasted, upload, title], api_visibility="private"
+            )
+            remove.click(on_remove, [gone, picker], listing, api_visibility="private")
 
         inputs = [box, chatbot, turns, speaker, k, picker]
         outputs = [chatbot, turns, box]
@@ -554,7 +749,7 @@ def main(
     parser = argparse.ArgumentParser(description="Start the web chat.")
     parser.add_argument("--host", default=host or os.environ.get("QA_HOST", DEFAULT_HOST))
     parser.add_argument("--port", type=int, default=port or int(os.environ.get("QA_PORT", DEFAULT_PORT)))
-    parser.add_argument("--index", default=None, help="index folder (default: $QA_INDEX or index/)")
+    parser.add_argument("--index", default=None, help="index folder (default: $QA_INDEX or the user library)")
     parser.add_argument("--model", default=model, help="embedding model (default: the index's)")
     parser.add_argument(
         "--encoder",
@@ -562,7 +757,17 @@ def main(
         choices=["fp32", "int8", "torch"],
         help="question encoder (default: $QA_ENCODER or fp32)",
     )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--read-only",
+        dest="read_only",
+        action="store_true",
+        default=None,
+        help="no adding or removing articles, no uploads (the default on a host other than loopback)",
+    )
+    mode.add_argument("--writable", dest="read_only", action="store_false", help="allow adding and removing articles")
     args = parser.parse_args(argv)
+    read_only = (not is_loopback(args.host)) if args.read_only is None else args.read_only
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
     busy = port_problem(args.host, args.port)
@@ -585,7 +790,12 @@ def main(
     log.info("index and model ready in %.1fs", time.perf_counter() - started)
     from starlette.middleware import Middleware
 
-    demo = build(retriever)
+    uploads = upload_folder(args.port)
+    os.environ["GRADIO_TEMP_DIR"] = str(uploads)  # before Gradio is imported: uploads land there
+    signal.signal(signal.SIGTERM, _interrupt)  # a stop by the service manager cleans up too
+    demo = build(retriever, read_only=read_only)
+    quiet_gradio_errors()
+    log.info("serving %s", "read-only (no uploads)" if read_only else "with the Articles panel")
     try:
         demo.launch(
             server_name=args.host,
@@ -595,12 +805,42 @@ def main(
             max_file_size=MAX_UPLOAD_MB * 1_000_000,
             quiet=True,
             ssr_mode=False,
-            app_kwargs={"middleware": [Middleware(RequestGuard)]},
+            app_kwargs={"middleware": [Middleware(RequestGuard, read_only=read_only, uploads=uploads)]},
         )
     except OSError as exc:
         print(f"qa: error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        pass
+    finally:
+        shutil.rmtree(uploads, ignore_errors=True)
     return 0
+
+
+def is_loopback(host: str) -> bool:
+    """True for a host only this machine can reach."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def upload_folder(port: int) -> Path:
+    """This server's upload folder, emptied: what a crashed run left there is never served."""
+    import tempfile
+
+    folder = Path(tempfile.gettempdir()) / f"qa-uploads-{port}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(mode=0o700)
+    return folder
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def port_problem(host: str, port: int) -> str | None:

@@ -20,12 +20,16 @@ from typing import Any
 import numpy as np
 
 from qa.attribution.statements import Speaker, attribute
-from qa.errors import IndexMissingError, SourceError
+from qa.errors import IndexMissingError, IndexWriteError, SourceError
 from qa.index import store
 from qa.index.chunking import Chunk, embedding_text, make_chunks, sentence_rows
 from qa.index.embedding import Embedder
 from qa.text import article as articles
 from qa.text.reading import MAX_BYTES, Incoming, from_bytes, read
+
+MAX_SENTENCES = 5_000
+"""Sentences embedded for one added article (about 600 KB of prose, a minute of the model's time
+on two cores); a longer article is refused before anything is embedded."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class Document:
     sha256: str
     byline: str = ""
     date: str = ""
+    damaged: bool = False  # its kept text differs from what was indexed: remove it or add it again
 
 
 # ---------------------------------------------------------------- the library
@@ -51,7 +56,8 @@ class Document:
 def documents(index_dir: str | Path | None = None) -> list[Document]:
     """The articles in the index, in the order they were added."""
     folder = Path(index_dir) if index_dir is not None else store.default_index_dir()
-    return describe(store.read_manifest(folder), store.load(folder))
+    data = store.load(folder)
+    return describe(data.manifest, data)
 
 
 def describe(manifest: dict[str, Any], data: store.IndexData) -> list[Document]:
@@ -80,6 +86,7 @@ def describe(manifest: dict[str, Any], data: store.IndexData) -> list[Document]:
                 sha256=ref.sha256,
                 byline=ref.byline,
                 date=ref.date,
+                damaged=ref.doc in data.damaged,
             )
         )
     return out
@@ -106,9 +113,6 @@ def _add(
     incoming: list[Incoming], folder: Path, *, embedder: Embedder, checkpoint: store.Checkpoint | None
 ) -> dict[str, str]:
     started = time.perf_counter()
-    names = [i.doc for i in incoming]
-    if len(set(names)) != len(names):
-        raise SourceError(f"two of the articles would share a document name: {sorted(names)}")
     try:
         current = _read(folder)
     except IndexMissingError:
@@ -117,6 +121,7 @@ def _add(
     # an article from a full build has no time of its own: it came in with that build
     sources = [s if s.added else replace(s, added=current[0].get("built_at", "")) for s in sources] if current else []
     known = {s.doc: s for s in sources}
+    incoming = _own_ids(incoming, known)
     outcome: dict[str, str] = {}
     fresh: list[Incoming] = []
     for item in incoming:
@@ -144,10 +149,10 @@ def _add(
     new_speakers: list[Speaker] = []
     added = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     refs = [s for s in sources if s.doc not in {i.doc for i in fresh}]
-    for item in fresh:
-        art = articles.parse(item.text, doc=item.doc)
-        if not art.paragraphs:
-            raise SourceError(f"{item.source}: no text to index")
+    parsed = [(item, articles.parse(item.text, doc=item.doc)) for item in fresh]
+    for item, art in parsed:
+        _check_size(item, art)
+    for item, art in parsed:
         attribution = attribute(art)
         new_chunks += make_chunks(art, attribution, first_id=len(contents.chunks) + len(new_chunks))
         new_speakers += [replace(s, doc=item.doc) for s in attribution.speakers]
@@ -165,8 +170,8 @@ def _add(
                 date=item.date,
             )
         )
-    vectors = embedder.encode([embedding_text(c) for c in new_chunks])
     rows = sentence_rows(new_chunks)
+    vectors = embedder.encode([embedding_text(c) for c in new_chunks])
     by_id = {c.id: c for c in new_chunks}
     sentence_vectors = embedder.encode(
         [by_id[cid].text[s - by_id[cid].start : e - by_id[cid].start] for cid, s, e in rows]
@@ -237,9 +242,12 @@ def changing(folder: Path) -> Iterator[None]:
     two additions at once would otherwise each start from the same old index, and one be lost."""
     import fcntl
 
-    folder.resolve().parent.mkdir(parents=True, exist_ok=True)
     lock = folder.resolve().parent / f".{folder.resolve().name}.lock"
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        folder.resolve().parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise IndexWriteError(f"cannot change the index in {folder}: {exc.strerror or exc}") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -247,11 +255,11 @@ def changing(folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _read(folder: Path) -> tuple[dict[str, Any], store.Contents, dict[str, str], store.IndexData]:
+def _read(folder: Path) -> tuple[dict[str, Any], store.Contents, dict[str, str | bytes], store.IndexData]:
     """The index as Contents (vectors read back from FAISS), with the kept article texts and
     the index as loaded."""
-    manifest = store.read_manifest(folder)
     data = store.load(folder)
+    manifest = data.manifest
     contents = store.Contents(
         list(data.chunks),
         list(data.speakers),
@@ -262,8 +270,46 @@ def _read(folder: Path) -> tuple[dict[str, Any], store.Contents, dict[str, str],
         np.asarray(data.word_vectors, dtype=np.float32),
     )
     docs = folder / store.DOCS
-    kept = {p.name: p.read_text(encoding="utf-8") for p in docs.glob("*.txt")} if docs.is_dir() else {}
+    kept: dict[str, str | bytes] = {p.name: p.read_bytes() for p in docs.glob("*.txt")} if docs.is_dir() else {}
     return manifest, contents, kept, data
+
+
+def _same_article(item: Incoming, ref: store.SourceRef) -> bool:
+    """An incoming article is a new version of one in the index: the same title, or the same file."""
+    return item.title == ref.title or (item.source not in ("pasted", "-") and item.source == ref.path)
+
+
+def _own_ids(incoming: list[Incoming], known: dict[str, store.SourceRef]) -> list[Incoming]:
+    """Each article with a doc id of its own: its name's id when that is free or names the same
+    article; else the first free one of id-2, id-3, ... Titles such as "Budget 2024" and
+    "Budget: 2024" share a name's id, and neither may replace the other."""
+    taken: set[str] = set()
+    out = []
+    for item in incoming:
+        for n in range(1, len(known) + len(incoming) + 2):
+            doc = item.doc if n == 1 else f"{item.doc[:76]}-{n}"
+            if doc in taken:
+                continue
+            if doc not in known or _same_article(item, known[doc]):
+                break
+        taken.add(doc)
+        out.append(item if doc == item.doc else replace(item, doc=doc))
+    return out
+
+
+def _check_size(item: Incoming, art: articles.Article) -> None:
+    """Refuse an empty article, or one of more than MAX_SENTENCES sentences, before any work."""
+    from qa.attribution.statements import sentence_spans
+
+    if not art.paragraphs:
+        raise SourceError(f"{item.source}: no text to index")
+    count = 0
+    for paragraph in art.paragraphs:
+        count += len(sentence_spans(paragraph.text)) or 1
+        if count > MAX_SENTENCES:
+            raise SourceError(
+                f"{item.source}: over {MAX_SENTENCES:,} sentences, the most one article may have (split it into parts)"
+            )
 
 
 def _without(contents: store.Contents, docs: set[str]) -> store.Contents:

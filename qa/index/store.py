@@ -72,12 +72,52 @@ _OLD = ".old-"
 SWEEP_AGE = 60.0  # seconds; a temporary folder younger than this may still be in the making
 
 
+DATA_ENV = "XDG_DATA_HOME"
+
+
 def default_index_dir() -> Path:
-    """$QA_INDEX, else index/ beside the package (the repository's committed index)."""
+    """$QA_INDEX, else the user's library: `qa/index` in the user data folder ($XDG_DATA_HOME or
+    ~/.local/share), started on first use as a copy of the index the repository ships.
+
+    The library lives outside the source tree, so a `git pull` or `git checkout` that changes the
+    shipped index never meets the articles a user added."""
     env = os.environ.get(INDEX_ENV)
     if env:
         return Path(env).expanduser()
+    folder = user_index_dir()
+    if not folder.exists() or (folder.is_dir() and not any(folder.iterdir())):
+        _start_library(folder)
+    return folder
+
+
+def user_index_dir() -> Path:
+    """Where a user's library lives when $QA_INDEX does not say."""
+    base = os.environ.get(DATA_ENV) or str(Path.home() / ".local" / "share")
+    return Path(base).expanduser() / "qa" / "index"
+
+
+def shipped_index_dir() -> Path:
+    """index/ beside the package: the bundled article's index as the repository ships it."""
     return Path(__file__).resolve().parents[2] / "index"
+
+
+def _start_library(folder: Path) -> None:
+    """Copy the shipped index into a new library (copied, not linked: a change to one must never
+    reach the other); without one (an installed package), `qa check` builds it from the bundled
+    article."""
+    shipped = shipped_index_dir()
+    if not (shipped / "manifest.json").is_file():
+        return
+
+    def copy(tmp: Path) -> None:
+        shutil.copytree(shipped, tmp, dirs_exist_ok=True)
+
+    try:
+        write_atomic(folder, copy)
+    except (IndexWriteError, OSError) as exc:
+        log.warning("could not start the library in %s: %s", folder, exc)
+        return
+    log.info("started the library in %s from %s", folder, shipped)
 
 
 def package_version() -> str:
@@ -158,6 +198,7 @@ class IndexData:
     word_vectors: Any = None  # float32 matrix, one unit row per word
     sentences: Any = None  # int64 array of rows [chunk id, start, end], grouped by chunk in id order
     sentence_vectors: Any = None  # faiss.Index, one vector per sentence row
+    damaged: tuple[str, ...] = ()  # added articles whose kept text no longer matches its checksum
 
 
 # ---------------------------------------------------------------- building
@@ -289,7 +330,7 @@ def write_index(
     manifest: dict[str, Any],
     started: float,
     *,
-    kept: dict[str, str] | None = None,
+    kept: dict[str, str | bytes] | None = None,
     encoder: Callable[[Path], None] | None = None,
     before_commit: Callable[[Path], None] | None = None,
     checkpoint: Checkpoint | None = None,
@@ -298,9 +339,9 @@ def write_index(
 
     `kept` maps file names under docs/ to the texts of added articles; `encoder` fills the
     query encoder's folder (exported, or linked from the index being replaced)."""
+    ensure_replaceable(target)
 
     def write(folder: Path) -> None:
-        import faiss
 
         with open(folder / "chunks.jsonl", "w", encoding="utf-8") as handle:
             for chunk in contents.chunks:
@@ -308,16 +349,18 @@ def write_index(
         (folder / "speakers.json").write_text(
             json.dumps([asdict(s) for s in contents.speakers], ensure_ascii=False, indent=1), encoding="utf-8"
         )
-        faiss.write_index(_vector_index(contents.vectors), str(folder / "vectors.faiss"))
+        _write_faiss(_vector_index(contents.vectors), folder / "vectors.faiss")
         (folder / "sentences.json").write_text(json.dumps(contents.sentences), encoding="utf-8")
-        faiss.write_index(_vector_index(contents.sentence_vectors), str(folder / "sentences.faiss"))
+        _write_faiss(_vector_index(contents.sentence_vectors), folder / "sentences.faiss")
         Lexical.build_and_save([lexical_text(c) for c in contents.chunks], folder / _BM25_DIR)
         (folder / "words.json").write_text(json.dumps(contents.vocabulary, ensure_ascii=False), encoding="utf-8")
         np.save(folder / "words.npy", contents.word_vectors.astype(np.float16), allow_pickle=False)
         if kept:
             (folder / DOCS).mkdir()
             for name, text in kept.items():
-                (folder / DOCS / name).write_text(text, encoding="utf-8")
+                # bytes: a text carried over as it is on disk, damage and all (see _damaged)
+                data = text if isinstance(text, bytes) else text.encode("utf-8")
+                (folder / DOCS / name).write_bytes(data)
         if encoder:
             encoder(folder / ENCODER)
         manifest["build_seconds"] = round(time.perf_counter() - started, 3)
@@ -327,6 +370,40 @@ def write_index(
             before_commit(folder)
 
     write_atomic(target, write, checkpoint=checkpoint)
+
+
+def _write_faiss(index: Any, path: Path) -> None:
+    """faiss.write_index, its failures (a full disk) reported as the OSError they are."""
+    import faiss
+
+    try:
+        faiss.write_index(index, str(path))
+    except RuntimeError as exc:
+        why = (str(exc).strip().splitlines() or ["write failed"])[-1]
+        raise OSError(f"{path.name}: {why}") from None
+
+
+def ensure_replaceable(target: Path) -> None:
+    """Refuse to put an index where it would replace anything but an empty folder or an index.
+
+    A folder of someone's files named by mistake (`--index ~/thesis`) must never be swapped
+    out and deleted. Raises IndexWriteError, and leaves the folder as it was."""
+    target = Path(target)
+    recover(target)
+    if not target.exists() and not target.is_symlink():
+        return
+    if not target.is_dir():
+        raise IndexWriteError(f"{target} is a file, not an index folder; it was left as it is")
+    try:
+        if not any(target.iterdir()):
+            return
+        manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        manifest = None
+    if manifest is None or manifest_problem(manifest) is not None:
+        raise IndexWriteError(
+            f"{target} holds files but no index; it was left as it is (name a new or empty folder for the index)"
+        )
 
 
 def _export_encoder(embedder: Embedder, target: Path, texts: list[str], reference: np.ndarray, *, int8: bool) -> bool:
@@ -541,23 +618,24 @@ def recover(target: Path, *, checkpoint: Checkpoint | None = None) -> None:
 # ---------------------------------------------------------------- loading
 
 
-def read_manifest(folder: Path) -> dict[str, Any]:
-    """The manifest of the index in folder, checked for shape; crashed builds are tidied first."""
+def read_manifest(folder: Path, *, within: Path | None = None) -> dict[str, Any]:
+    """The manifest of the index in folder, checked for shape; crashed builds are tidied first.
+
+    `within`: where to read the folder's files (the folder as load() pinned it)."""
     recover(folder)
     with contextlib.suppress(OSError):
         sweep(folder)
+    root = within or folder
     path = folder / "manifest.json"
-    if not folder.exists() or not path.exists():
+    if not folder.exists() or not (root / "manifest.json").exists():
         raise IndexMissingError(f"no index in {folder}; build it with `qa build --index {folder}` (or `make index`)")
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise IndexCorruptError(f"{path} is not valid JSON; rebuild with `qa build --index {folder}`") from None
+        manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past any use
+        raise IndexCorruptError(f"{path} is not valid JSON{advice(folder)}") from None
     problem = manifest_problem(manifest)
     if problem:
-        raise IndexCorruptError(
-            f"{path} is not a valid index manifest: {problem}; rebuild with `qa build --index {folder}`"
-        )
+        raise IndexCorruptError(f"{path} is not a valid index manifest: {problem}{advice(folder)}")
     for raw in manifest["sources"]:
         if raw.get("kept"):
             kept = Path(raw["kept"])
@@ -650,6 +728,22 @@ def sources_available(manifest: dict[str, Any]) -> list[Path] | None:
     return paths
 
 
+def changed_sources(manifest: dict[str, Any]) -> list[Path]:
+    """The recorded source files whose text is not the one indexed (checksum differs): a rebuild
+    reads only files the manifest vouches for, never whatever a path now names."""
+    out = []
+    for ref in records(manifest):
+        if ref.kept:
+            continue  # the index keeps an added article's text, checked on load
+        try:
+            current = load_article(ref.resolve()).sha256
+        except SourceError:
+            current = ""
+        if current != ref.sha256:
+            out.append(ref.resolve())
+    return out
+
+
 def missing_sources(manifest: dict[str, Any]) -> list[Path]:
     """The recorded source files that are no longer where the index says they were."""
     return [p for p in source_paths(manifest) if not p.is_file()]
@@ -666,43 +760,80 @@ def build_key(manifest: dict[str, Any], model: str) -> str:
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
 
 
+SWAP_RETRIES = 20  # loads started again when the folder was swapped while being read
+
+
 def load(folder: Path) -> IndexData:
-    """Read an index, verifying every file against the manifest's checksums."""
+    """Read an index, verifying every file against the manifest's checksums.
+
+    Every file is read from the folder as it was when the load began (held open), so a swap by
+    `qa add` or `qa remove` meanwhile gives the old index or the new one, never a mix; a load
+    whose folder was swapped and deleted under it starts again."""
+    folder = Path(folder)
+    for attempt in range(SWAP_RETRIES + 1):
+        try:
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return _load(folder, folder)  # says what is missing
+        try:
+            pinned = Path(f"/proc/self/fd/{fd}")
+            return _load(folder, pinned if pinned.is_dir() else folder)
+        except (IndexCorruptError, IndexMissingError, OSError):
+            if attempt == SWAP_RETRIES or not _swapped(folder, fd):
+                raise
+            log.info("%s was swapped while being read; reading it again", folder)
+        finally:
+            os.close(fd)
+    raise AssertionError("unreachable")
+
+
+def _swapped(folder: Path, fd: int) -> bool:
+    """True when the path names another folder than the one held open."""
+    try:
+        now, held = os.stat(folder), os.fstat(fd)
+    except OSError:
+        return True
+    return (now.st_dev, now.st_ino) != (held.st_dev, held.st_ino)
+
+
+def _load(folder: Path, root: Path) -> IndexData:
+    """load(), reading the files from root: the folder itself or a handle held on it."""
     import faiss
 
-    manifest = read_manifest(folder)
+    manifest = read_manifest(folder, within=root)
     expected: dict[str, str] = manifest.get("files", {})
     for name in (*_FILES, f"{_BM25_DIR}/params.index.json"):
         if name not in expected:
             raise IndexCorruptError(f"the manifest in {folder} does not list {name}; rebuild the index")
     for name, digest in expected.items():
         path = folder / name
-        if not path.is_file():
-            raise IndexCorruptError(f"index file missing: {path}; rebuild with `qa build --index {folder}`")
-        if _sha256(path) != digest:
-            raise IndexCorruptError(
-                f"index file damaged (checksum differs): {path}; rebuild with `qa build --index {folder}`"
-            )
+        if Path(name).parts[0] == DOCS:
+            continue  # an added article's text: its damage stays its own (see _damaged)
+        if not (root / name).is_file():
+            raise IndexCorruptError(f"index file missing: {path}{advice(folder, manifest)}")
+        if _sha256(root / name) != digest:
+            raise IndexCorruptError(f"index file damaged (checksum differs): {path}{advice(folder, manifest)}")
+    damaged = _damaged(manifest, root)
     try:
-        with open(folder / "chunks.jsonl", encoding="utf-8") as handle:
+        with open(root / "chunks.jsonl", encoding="utf-8") as handle:
             chunks = tuple(Chunk.from_json(json.loads(line)) for line in handle if line.strip())
-        raw_speakers = json.loads((folder / "speakers.json").read_text(encoding="utf-8"))
+        raw_speakers = json.loads((root / "speakers.json").read_text(encoding="utf-8"))
         speakers = tuple(Speaker(**{**s, "aliases": tuple(s.get("aliases", ()))}) for s in raw_speakers)
-    except (ValueError, TypeError, KeyError) as exc:
-        raise IndexCorruptError(f"index metadata in {folder} cannot be read: {exc}") from None
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:
+        raise IndexCorruptError(f"index metadata in {folder} cannot be read: {type(exc).__name__}") from None
     try:
-        vectors = faiss.read_index(str(folder / "vectors.faiss"))
+        vectors = faiss.read_index(str(root / "vectors.faiss"))
     except RuntimeError:
         raise IndexCorruptError(f"index file damaged: {folder / 'vectors.faiss'}") from None
     if hasattr(vectors, "hnsw"):
         vectors.hnsw.efSearch = max(vectors.hnsw.efSearch, HNSW_EF_SEARCH)
     try:
-        lexical = Lexical.load(folder / _BM25_DIR)
+        lexical = Lexical.load(root / _BM25_DIR)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexCorruptError(f"index file damaged in {folder / _BM25_DIR}: {exc}") from None
     try:
-        vocabulary = tuple(json.loads((folder / "words.json").read_text(encoding="utf-8")))
-        word_vectors = np.load(folder / "words.npy", allow_pickle=False).astype(np.float32)
+        vocabulary = tuple(json.loads((root / "words.json").read_text(encoding="utf-8")))
+        word_vectors = np.load(root / "words.npy", allow_pickle=False).astype(np.float32)
     except (ValueError, OSError) as exc:
         raise IndexCorruptError(f"index file damaged: {folder / 'words.npy'} ({exc})") from None
     if len(vocabulary) != len(word_vectors):
@@ -713,20 +844,57 @@ def load(folder: Path) -> IndexData:
         )
     if vectors.ntotal != len(chunks):
         raise IndexCorruptError(f"{folder}: {len(chunks)} chunks but {vectors.ntotal} vectors")
-    sentences, sentence_vectors = _load_sentences(folder, len(chunks))
+    sentences, sentence_vectors = _load_sentences(folder, len(chunks), root)
     if vectors.d != manifest.get("model", {}).get("dimension"):
         raise IndexCorruptError(f"{folder}: vectors have dimension {vectors.d}, manifest says otherwise")
+    if damaged:
+        log.info("the kept text of %s in %s is damaged; `qa remove` it or add it again", ", ".join(damaged), folder)
     return IndexData(
-        folder, manifest, chunks, speakers, vectors, lexical, vocabulary, word_vectors, sentences, sentence_vectors
+        folder,
+        manifest,
+        chunks,
+        speakers,
+        vectors,
+        lexical,
+        vocabulary,
+        word_vectors,
+        sentences,
+        sentence_vectors,
+        damaged,
     )
 
 
-def _load_sentences(folder: Path, chunk_count: int) -> tuple[np.ndarray, Any]:
+def _damaged(manifest: dict[str, Any], root: Path) -> tuple[str, ...]:
+    """The added articles whose kept text is missing or differs from the text indexed."""
+    out = []
+    for ref in records(manifest):
+        if ref.kept:
+            kept = root / DOCS / Path(ref.kept).name
+            if not kept.is_file() or _sha256(kept) != ref.sha256:
+                out.append(ref.doc)
+    return tuple(out)
+
+
+def advice(folder: Path, manifest: dict[str, Any] | None = None) -> str:
+    """What to do about a damaged index, never a step that drops articles a user added."""
+    sources = manifest.get("sources", []) if isinstance(manifest, dict) else []
+    added = any(isinstance(raw, dict) and raw.get("kept") for raw in sources) or (
+        manifest is None and (folder / DOCS).is_dir()
+    )
+    if added:
+        return (
+            f"; restore the folder from a backup (the added articles' texts are in {folder / DOCS};"
+            " `qa build` would keep only the articles named to it)"
+        )
+    return f"; rebuild with `qa build --index {folder}`"
+
+
+def _load_sentences(folder: Path, chunk_count: int, root: Path) -> tuple[np.ndarray, Any]:
     import faiss
 
     try:
-        rows = np.asarray(json.loads((folder / "sentences.json").read_text(encoding="utf-8")), dtype=np.int64)
-        vectors = faiss.read_index(str(folder / "sentences.faiss"))
+        rows = np.asarray(json.loads((root / "sentences.json").read_text(encoding="utf-8")), dtype=np.int64)
+        vectors = faiss.read_index(str(root / "sentences.faiss"))
     except (ValueError, RuntimeError) as exc:
         raise IndexCorruptError(f"index file damaged: sentences in {folder} ({exc})") from None
     if rows.ndim != 2 or rows.shape[1] != 3 or len(rows) != vectors.ntotal:

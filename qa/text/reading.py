@@ -3,7 +3,6 @@ pastes or standard input, into one paragraph per line. Bad input is refused in o
 
 from __future__ import annotations
 
-import html as htmlmod
 import re
 import sys
 import unicodedata
@@ -13,10 +12,14 @@ from typing import Any
 
 from qa.errors import SourceError
 from qa.lang.en import listed
+from qa.text.safety import clean_title, strip_format
 
 MAX_BYTES = 2_000_000  # an article file (or paste) over 2 MB is refused
 FORMATS = ("text", "markdown", "html")
 MIN_PAGE_WORDS = 25  # fewer words read from a web page are its furniture, not an article
+MAX_PARAGRAPH_CHARS = 5_000
+"""A longer line is cut into paragraphs of at most this many characters (at a sentence end or
+a space where there is one): chunks, sentences and the attribution parse stay bounded in size."""
 _DOC = re.compile(r"[^\w.-]+", re.UNICODE)
 
 
@@ -72,31 +75,69 @@ def read(path: str, *, title: str | None = None, stdin: Any = None) -> Incoming:
 def from_bytes(raw: bytes, *, name: str, source: str, title: str | None = None, suffix: str = "") -> Incoming:
     """An article from raw bytes; the format from the suffix, else from the content."""
     label = source if source != "-" else "standard input"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_mark(raw):
+        raise SourceError(f"{label} is UTF-16 text, not UTF-8: save it as UTF-8")
     if b"\x00" in raw[:8192]:
         raise SourceError(f"{label} looks binary, not an article")
     try:
         decoded = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SourceError(f"{label} is not UTF-8 text (byte {exc.start})") from None
-    decoded = unicodedata.normalize("NFC", decoded)
+    control = _CONTROL.search(decoded)
+    if control:
+        at = len(decoded[: control.start()].encode("utf-8"))
+        raise SourceError(f"{label} holds a control character (U+{ord(control.group()):04X} at byte {at}): not text")
+    # invisible format characters would make two names that look alike differ, or turn a line around
+    decoded = strip_format(unicodedata.normalize("NFC", decoded))
     if not decoded.strip():
         raise SourceError(f"{label} is empty")
     kind = _format(suffix, decoded)
     byline = date = ""
-    page_title = ""
+    heading = ""
     if kind == "html":
-        text, page_title, byline, date = html_article(decoded)
+        text, heading, byline, date = html_article(decoded)
         if len(text.split()) < MIN_PAGE_WORDS:  # a menu or a notice, not a story
             raise SourceError(f"{label}: no article text found in the page")
     elif kind == "markdown":
-        text = markdown_text(decoded)
+        blocks = _markdown_blocks(decoded)
+        text = "\n".join(words for _, words in blocks)
+        heading = next((words for tag, words in blocks if tag == "h1"), "")
     else:
         text = decoded
-    text = "\n".join(line.strip() for line in text.splitlines() if line.strip()) + "\n"
+    text = "\n".join(piece for line in text.splitlines() for piece in _paragraphs(line.strip()) if piece) + "\n"
     if not text.strip():
         raise SourceError(f"{label} has no text")
-    chosen = (title or page_title or _first_heading(decoded, kind) or _headline(text) or name).strip()
+    chosen = clean_title(title or heading or _headline(text) or name)
+    if not chosen:
+        raise SourceError(f"{label}: the title has no visible characters")
     return Incoming(doc_name(name if source != "-" or not title else title), chosen, source, kind, text, byline, date)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # tab, newline, form feed and return are text
+
+
+def _utf16_without_mark(raw: bytes) -> bool:
+    """Mostly ASCII text in UTF-16: every other byte of its start is a NUL."""
+    head = raw[:2048]
+    if len(head) < 8:
+        return False
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    return max(even, odd) > 0.8 * (len(head) // 2) and min(even, odd) < 0.05 * (len(head) // 2)
+
+
+def _paragraphs(line: str) -> list[str]:
+    """A line as paragraphs of at most MAX_PARAGRAPH_CHARS, cut after a sentence or at a space."""
+    out = []
+    while len(line) > MAX_PARAGRAPH_CHARS:
+        window = line[:MAX_PARAGRAPH_CHARS]
+        cut = max(window.rfind(". "), window.rfind("? "), window.rfind("! ")) + 1
+        if cut < MAX_PARAGRAPH_CHARS // 2:
+            cut = window.rfind(" ")
+        if cut < MAX_PARAGRAPH_CHARS // 2:
+            cut = MAX_PARAGRAPH_CHARS
+        out.append(line[:cut].strip())
+        line = line[cut:].strip()
+    return [*out, line]
 
 
 def _format(suffix: str, text: str) -> str:
@@ -114,13 +155,24 @@ def _format(suffix: str, text: str) -> str:
 
 def html_article(page: str) -> tuple[str, str, str, str]:
     """(article text, <title>, byline, date) of a saved web page, read by trafilatura: the
-    article's paragraphs without navigation, cookie notices, related links or footers."""
+    article's paragraphs without navigation, cookie notices, related links or footers.
+
+    The page is parsed once, by lxml (linear time, depth-limited), and trafilatura reads the tree."""
     import trafilatura
 
-    text = trafilatura.extract(page, include_comments=False, include_tables=False, favor_precision=True) or ""
-    meta = trafilatura.extract_metadata(page)
-    found = re.search(r"<title[^>]*>(.*?)</title>", page, flags=re.IGNORECASE | re.DOTALL)
-    title = " ".join(htmlmod.unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split()) if found else ""
+    tree = _parse_page(page)
+    if tree is None:
+        return "", "", "", ""
+    elements = sum(1 for _ in tree.iter())
+    if elements > MAX_PAGE_ELEMENTS:
+        raise SourceError(
+            f"the page has {elements:,} HTML elements, over the {MAX_PAGE_ELEMENTS:,} read; save the article's text instead"
+        )
+    title = page_title(tree)
+    for extra in tree.findall(".//title")[1:]:  # a browser reads the first; the rest cost trafilatura time
+        extra.drop_tree()
+    text = trafilatura.extract(tree, include_comments=False, include_tables=False, favor_precision=True) or ""
+    meta = trafilatura.extract_metadata(tree)
     headline = (meta.title if meta and meta.title else "") or title
     lines = text.splitlines()
     if lines and headline and lines[0].strip() == headline.strip():
@@ -133,27 +185,84 @@ def html_article(page: str) -> tuple[str, str, str, str]:
     )
 
 
-_MD_RULES = [
-    (re.compile(r"^```.*?^```\s*$", re.MULTILINE | re.DOTALL), ""),  # code blocks
-    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links keep their words
-    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$", re.MULTILINE), r"\1"),  # headings
-    (re.compile(r"^[ \t]{0,3}>[ \t]?", re.MULTILINE), ""),  # block quotes
-    (re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+", re.MULTILINE), ""),  # list markers
-    (re.compile(r"^[ \t]*(?:-{3,}|\*{3,}|_{3,})[ \t]*$", re.MULTILINE), ""),  # rules
-    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # bold
-    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),  # italics
-    (re.compile(r"`([^`]+)`"), r"\1"),  # inline code
-]
+MAX_PAGE_ELEMENTS = 20_000
+"""HTML elements in a page read (a news page has a few thousand): trafilatura spends tens of
+microseconds on each, so 2 MB of tags would take half a minute."""
+
+
+def _parse_page(page: str) -> Any:
+    """The page as an lxml tree, or None when nothing can be parsed from it."""
+    import lxml.etree
+    import lxml.html
+
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+    try:
+        return lxml.html.document_fromstring(page, parser=parser)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+
+
+def page_title(tree: Any) -> str:
+    """The text of a parsed page's first <title>, whitespace folded."""
+    found = tree.find(".//title")
+    return " ".join(found.text_content().split()) if found is not None else ""
+
+
+MAX_INLINE_MARKS = 50_000
+"""Markup characters (`*_~[]!<` and backticks) read as Markdown inline syntax per article. A
+parser in Python spends microseconds on each, so past this budget a paragraph's marks are
+dropped plainly instead: a real article has a few thousand; 2 MB of them cost seconds."""
+_MARKS = frozenset("*_~`[]!<\\")
+_PLAIN_DROP = str.maketrans("", "", "*~`")
+
+
+def _markdown_parser() -> Any:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable(["strikethrough", "table"])
+
+
+def _markdown_blocks(source: str) -> list[tuple[str, str]]:
+    """(kind, text) of each block of a Markdown document that holds words, in order; kind is
+    the tag that opened it ("h1", "p", "td", ...). Code blocks and raw HTML blocks are left out."""
+    md = _markdown_parser()
+    env: dict[str, Any] = {}
+    blocks = md.disable("inline").parse(source, env)  # blocks only: the inline pass is budgeted below
+    inline = _markdown_parser()
+    budget = MAX_INLINE_MARKS
+    out: list[tuple[str, str]] = []
+    opened = "p"
+    for token in blocks:
+        if token.nesting == 1:
+            opened = token.tag
+        if token.type != "inline" or not token.content.strip():
+            continue
+        marks = sum(1 for ch in token.content if ch in _MARKS)
+        if marks <= budget:
+            budget -= marks
+            text = _inline_text(inline.parseInline(token.content, env))
+        else:
+            text = token.content.translate(_PLAIN_DROP)
+        out.append((opened, " ".join(text.split())))
+    return [(kind, text) for kind, text in out if text]
+
+
+def _inline_text(tokens: list[Any]) -> str:
+    """The words of parsed inline Markdown: link text kept; images, tags and marks dropped."""
+    parts: list[str] = []
+    for token in tokens:
+        for child in token.children or ():
+            if child.type in ("text", "code_inline"):
+                parts.append(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                parts.append(" ")
+    return "".join(parts)
 
 
 def markdown_text(source: str) -> str:
     """Markdown as plain paragraphs: markup dropped, words kept; a paragraph's wrapped lines
-    joined into one line."""
-    for pattern, replacement in _MD_RULES:
-        source = pattern.sub(replacement, source)
-    blocks = re.split(r"\n\s*\n", source)
-    return "\n".join(" ".join(b.split()) for b in blocks if b.strip())
+    joined into one line. Read by a CommonMark parser (markdown-it-py), in linear time."""
+    return "\n".join(text for _, text in _markdown_blocks(source))
 
 
 _CLOSING = (
@@ -196,13 +305,6 @@ def is_furniture(paragraph: str) -> bool:
     not a statement in it."""
     text = paragraph.strip()
     return bool(is_caption(text) or _headline(text))
-
-
-def _first_heading(source: str, kind: str) -> str:
-    if kind == "markdown":
-        found = re.search(r"^[ \t]{0,3}#[ \t]+(.+?)[ \t]*#*[ \t]*$", source, flags=re.MULTILINE)
-        return found.group(1) if found else ""
-    return ""
 
 
 def load_article(path: str | Path) -> Any:
