@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from qa.attribution.statements import speech
+from qa.attribution import speech
 from qa.lang import en as lexicon
 from qa.lang.en import wordset
 from qa.text.article import Article, Paragraph

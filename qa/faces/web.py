@@ -598,91 +598,14 @@ def build(retriever: Retriever, *, read_only: bool = False) -> gr.Blocks:
     import gradio as gr
 
     chat_app = ChatApp(retriever, worker=True)
-    from qa.ask.question import MAX_QUESTION_CHARS
-
-    def api_ask(question: str, history: list[str] | None = None, speaker: str | None = None, k: int = 3) -> dict:
-        """Answer a question; returns quotes with attribution, or abstained=True."""
-        try:
-            return chat_app.api_ask(question, history, speaker, k)
-        except ValueError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
-
-    def api_ask_article(
-        question: str, doc: str, history: list[str] | None = None, speaker: str | None = None, k: int = 3
-    ) -> dict:
-        """Answer a question from one article (its doc id); otherwise as /ask."""
-        try:
-            return chat_app.api_ask(question, history, speaker, k, doc)
-        except ValueError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
-
-    def api_articles() -> list[dict]:
-        """The articles in the index: doc, title, source, format, paragraphs, chunks, speakers, added."""
-        from dataclasses import asdict, replace
-
-        return [asdict(replace(d, source=public_source(d.source))) for d in chat_app.articles()]
-
     with gr.Blocks(title="Ask the article", delete_cache=(60, UPLOAD_MAX_AGE)) as demo:
         gr.Markdown(
             "## Ask the article\nAnswers are the article's own words: each quote verbatim, with who said it, "
             "their role and the paragraph. When the article does not say, the bot tells you."
         )
-        with gr.Row():
-            picker = gr.Dropdown(chat_app.doc_choices(), value=ALL, label="Article", scale=3, elem_id="article-picker")
-            speaker = gr.Dropdown(chat_app.speakers(), value=ANYONE, label="Only quotes from", scale=3)
-            k = gr.Slider(1, 10, value=3, step=1, label="Quotes to show", scale=2)
-        chatbot = gr.Chatbot(
-            elem_id="chat",
-            height=520,
-            sanitize_html=True,
-            render_markdown=True,
-            latex_delimiters=[],  # a "$" in a question or an article is money, not maths
-            buttons=["copy"],
-            feedback_options=None,
-            placeholder="Ask who said what, and what the article reports.",
-        )
-        turns = gr.State([])
-        with gr.Row():
-            box = gr.Textbox(
-                placeholder="Ask a question about the article",
-                show_label=False,
-                scale=8,
-                elem_id="question",
-                max_lines=4,
-                submit_btn=False,
-            )
-            send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-        gr.Examples(chat_app.examples(), inputs=box, label="Try")
-        gr.Markdown(f"Questions longer than {MAX_QUESTION_CHARS} characters are refused.", elem_classes="note")
+        picker, speaker, k, chatbot, turns, box, send = _chat_controls(chat_app)
 
-        with gr.Accordion("Articles", open=False, elem_id="articles"):
-            table = gr.Dataframe(
-                chat_app.documents(),
-                headers=["title", "doc", "paragraphs", "speakers", "added (UTC)"],
-                interactive=False,
-                elem_id="article-list",
-            )
-            if not read_only:  # a read-only chat has no controls, and no route, that change the index
-                with gr.Row():
-                    with gr.Column(scale=3):
-                        title = gr.Textbox(label="Title", max_lines=1, elem_id="article-title")
-                        pasted = gr.Textbox(
-                            label="Paste an article (text, Markdown or a page's HTML)", lines=5, elem_id="article-text"
-                        )
-                    with gr.Column(scale=2):
-                        upload = gr.File(
-                            label=f"...or upload a file (up to {MAX_UPLOAD_MB} MB)",
-                            file_types=UPLOAD_TYPES,
-                            type="filepath",
-                            elem_id="article-file",
-                        )
-                        add = gr.Button("Add article", variant="primary", elem_id="add-article")
-                with gr.Row():
-                    gone = gr.Dropdown(
-                        chat_app.doc_choices(every=False), label="Article to remove", scale=3, elem_id="remove-choice"
-                    )
-                    remove = gr.Button("Remove article", variant="stop", scale=1, elem_id="remove-article")
-            status = gr.Markdown(elem_id="article-status")
+        table, status, controls = _articles_panel(chat_app, read_only)
 
         def refreshed(message: str, chosen: str | None) -> tuple[Any, ...]:
             choices = chat_app.doc_choices()
@@ -711,14 +634,15 @@ def build(retriever: Retriever, *, read_only: bool = False) -> gr.Blocks:
         def on_remove(doc: str | None, chosen: str | None) -> tuple[Any, ...]:
             return refreshed(chat_app.remove_article(doc), chosen)
 
-        listing = [status, table, picker, speaker] if read_only else [status, table, picker, gone, speaker]
+        listing = [status, table, picker, speaker] if controls is None else [status, table, picker, controls[4], speaker]
 
         def on_load(chosen: str | None) -> tuple[Any, ...]:
             chat_app.refresh()
             return refreshed("", chosen)
 
         demo.load(on_load, [picker], listing, api_visibility="private")
-        if not read_only:
+        if controls is not None:
+            title, pasted, upload, add, gone, remove = controls
             add.click(
                 on_add, [pasted, upload, title, picker], [*listing, pasted, upload, title], api_visibility="private"
             )
@@ -731,11 +655,115 @@ def build(retriever: Retriever, *, read_only: bool = False) -> gr.Blocks:
         chatbot.retry(chat_app.retry, [chatbot, turns, speaker, k, picker], [chatbot, turns], api_visibility="private")
         chatbot.undo(chat_app.undo, [chatbot, turns], [chatbot, turns], api_visibility="private")
         chatbot.clear(lambda: [], None, turns, api_visibility="private")
-        gr.api(api_ask, api_name="ask")
-        gr.api(api_ask_article, api_name="ask_article")
-        gr.api(api_articles, api_name="articles")
+        _register_api(chat_app)
     demo.queue(max_size=MAX_QUEUE, default_concurrency_limit=CONCURRENCY)
     return demo
+
+
+
+def _chat_controls(chat_app: ChatApp) -> tuple[Any, ...]:
+    """The pickers, the chat and the question box: (picker, speaker, k, chatbot, turns, box, send)."""
+    import gradio as gr
+
+    from qa.ask.question import MAX_QUESTION_CHARS
+
+    with gr.Row():
+        picker = gr.Dropdown(chat_app.doc_choices(), value=ALL, label="Article", scale=3, elem_id="article-picker")
+        speaker = gr.Dropdown(chat_app.speakers(), value=ANYONE, label="Only quotes from", scale=3)
+        k = gr.Slider(1, 10, value=3, step=1, label="Quotes to show", scale=2)
+    chatbot = gr.Chatbot(
+        elem_id="chat",
+        height=520,
+        sanitize_html=True,
+        render_markdown=True,
+        latex_delimiters=[],  # a "$" in a question or an article is money, not maths
+        buttons=["copy"],
+        feedback_options=None,
+        placeholder="Ask who said what, and what the article reports.",
+    )
+    turns = gr.State([])
+    with gr.Row():
+        box = gr.Textbox(
+            placeholder="Ask a question about the article",
+            show_label=False,
+            scale=8,
+            elem_id="question",
+            max_lines=4,
+            submit_btn=False,
+        )
+        send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+    gr.Examples(chat_app.examples(), inputs=box, label="Try")
+    gr.Markdown(f"Questions longer than {MAX_QUESTION_CHARS} characters are refused.", elem_classes="note")
+    return picker, speaker, k, chatbot, turns, box, send
+
+
+def _articles_panel(chat_app: ChatApp, read_only: bool) -> tuple[Any, Any, tuple[Any, ...] | None]:
+    """The Articles panel: its list, its status line and, unless read-only, the controls that
+    change the index (title, pasted text, upload, add, the article to remove, remove)."""
+    import gradio as gr
+
+    controls = None
+    with gr.Accordion("Articles", open=False, elem_id="articles"):
+        table = gr.Dataframe(
+            chat_app.documents(),
+            headers=["title", "doc", "paragraphs", "speakers", "added (UTC)"],
+            interactive=False,
+            elem_id="article-list",
+        )
+        if not read_only:  # a read-only chat has no controls, and no route, that change the index
+            with gr.Row():
+                with gr.Column(scale=3):
+                    title = gr.Textbox(label="Title", max_lines=1, elem_id="article-title")
+                    pasted = gr.Textbox(
+                        label="Paste an article (text, Markdown or a page's HTML)", lines=5, elem_id="article-text"
+                    )
+                with gr.Column(scale=2):
+                    upload = gr.File(
+                        label=f"...or upload a file (up to {MAX_UPLOAD_MB} MB)",
+                        file_types=UPLOAD_TYPES,
+                        type="filepath",
+                        elem_id="article-file",
+                    )
+                    add = gr.Button("Add article", variant="primary", elem_id="add-article")
+            with gr.Row():
+                gone = gr.Dropdown(
+                    chat_app.doc_choices(every=False), label="Article to remove", scale=3, elem_id="remove-choice"
+                )
+                remove = gr.Button("Remove article", variant="stop", scale=1, elem_id="remove-article")
+            controls = (title, pasted, upload, add, gone, remove)
+        status = gr.Markdown(elem_id="article-status")
+    return table, status, controls
+
+
+def _register_api(chat_app: ChatApp) -> None:
+    """The JSON routes beside the chat: /ask, /ask_article and /articles."""
+    import gradio as gr
+
+    def api_ask(question: str, history: list[str] | None = None, speaker: str | None = None, k: int = 3) -> dict:
+        """Answer a question; returns quotes with attribution, or abstained=True."""
+        try:
+            return chat_app.api_ask(question, history, speaker, k)
+        except ValueError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+
+    def api_ask_article(
+        question: str, doc: str, history: list[str] | None = None, speaker: str | None = None, k: int = 3
+    ) -> dict:
+        """Answer a question from one article (its doc id); otherwise as /ask."""
+        try:
+            return chat_app.api_ask(question, history, speaker, k, doc)
+        except ValueError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+
+    def api_articles() -> list[dict]:
+        """The articles in the index: doc, title, source, format, paragraphs, chunks, speakers, added."""
+        from dataclasses import asdict, replace
+
+        return [asdict(replace(d, source=public_source(d.source))) for d in chat_app.articles()]
+
+    gr.api(api_ask, api_name="ask")
+    gr.api(api_ask_article, api_name="ask_article")
+    gr.api(api_articles, api_name="articles")
 
 
 def main(

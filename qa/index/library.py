@@ -122,15 +122,7 @@ def _add(
     sources = [s if s.added else replace(s, added=current[0].get("built_at", "")) for s in sources] if current else []
     known = {s.doc: s for s in sources}
     incoming = _own_ids(incoming, known)
-    outcome: dict[str, str] = {}
-    fresh: list[Incoming] = []
-    for item in incoming:
-        digest = hashlib.sha256(item.text.encode("utf-8")).hexdigest()
-        if item.doc in known and known[item.doc].sha256 == digest and known[item.doc].title == item.title:
-            outcome[item.doc] = "unchanged"
-        else:
-            outcome[item.doc] = "replaced" if item.doc in known else "added"
-            fresh.append(item)
+    outcome, fresh = _what_changes(incoming, known)
     if not fresh:
         return outcome
     if current and current[0]["model"]["id"] != embedder.model_id:
@@ -170,6 +162,39 @@ def _add(
                 date=item.date,
             )
         )
+    merged = _merged(contents, new_chunks, new_speakers, embedder)
+    manifest = store.new_manifest(embedder.model_id, merged, [r.to_json() for r in refs])
+    store.write_index(
+        folder,
+        merged,
+        manifest,
+        started,
+        kept=kept,
+        encoder=_encoder_from(folder, embedder, merged),
+        checkpoint=checkpoint,
+    )
+    return outcome
+
+
+def _what_changes(incoming: list[Incoming], known: dict[str, store.SourceRef]) -> tuple[dict[str, str], list[Incoming]]:
+    """Each article's outcome ("unchanged", "replaced", "added") and those to embed."""
+    outcome: dict[str, str] = {}
+    fresh: list[Incoming] = []
+    for item in incoming:
+        digest = hashlib.sha256(item.text.encode("utf-8")).hexdigest()
+        if item.doc in known and known[item.doc].sha256 == digest and known[item.doc].title == item.title:
+            outcome[item.doc] = "unchanged"
+        else:
+            outcome[item.doc] = "replaced" if item.doc in known else "added"
+            fresh.append(item)
+    return outcome, fresh
+
+
+def _merged(
+    contents: store.Contents, new_chunks: list[Chunk], new_speakers: list[Speaker], embedder: Embedder
+) -> store.Contents:
+    """The index's contents with the new chunks embedded beside the carried-over ones: their
+    vectors, their sentences', and the vectors of words no article had before."""
     rows = sentence_rows(new_chunks)
     vectors = embedder.encode([embedding_text(c) for c in new_chunks])
     by_id = {c.id: c for c in new_chunks}
@@ -183,7 +208,7 @@ def _add(
     if todo:
         have.update(zip(todo, embedder.encode(todo, batch_size=256), strict=True))
     dim = vectors.shape[1]
-    merged = store.Contents(
+    return store.Contents(
         chunks,
         [*contents.speakers, *new_speakers],
         _stack(contents.vectors, vectors, dim),
@@ -192,17 +217,6 @@ def _add(
         vocabulary,
         np.asarray([have[w] for w in vocabulary], dtype=np.float32).reshape(len(vocabulary), dim),
     )
-    manifest = store.new_manifest(embedder.model_id, merged, [r.to_json() for r in refs])
-    store.write_index(
-        folder,
-        merged,
-        manifest,
-        started,
-        kept=kept,
-        encoder=_encoder_from(folder, embedder, merged),
-        checkpoint=checkpoint,
-    )
-    return outcome
 
 
 def remove(doc: str, index_dir: str | Path | None = None, *, checkpoint: store.Checkpoint | None = None) -> Document:
