@@ -766,6 +766,23 @@ def _register_api(chat_app: ChatApp) -> None:
     gr.api(api_articles, api_name="articles")
 
 
+def _start_default_library(index: str | None) -> None:
+    """With no --index and no library yet (an installed package ships no built index), build the
+    bundled article's index where the library lives, so `qa serve` starts from a plain install."""
+    if index is not None:
+        return
+    from qa.errors import IndexMissingError
+    from qa.index import store
+    from qa.index.embedding import SentenceTransformerEmbedder
+
+    folder = store.default_index_dir()
+    try:
+        store.read_manifest(folder)
+    except IndexMissingError:
+        log.info("no index in %s yet: building the bundled article's", folder)
+        store.build(None, folder, embedder=SentenceTransformerEmbedder(None))
+
+
 def main(
     argv: list[str] | None = None,
     *,
@@ -810,6 +827,7 @@ def main(
     quiet_libraries()
     started = time.perf_counter()
     try:
+        _start_default_library(args.index)
         retriever = Retriever.load(args.index, model=args.model, encoder=args.encoder)
         retriever.answer("What does the article say about the weather?")  # loads the encoder and the parser
     except QAError as exc:
