@@ -244,8 +244,8 @@ def test_titles_and_names_lose_format_characters_and_are_capped():
 def test_the_panel_status_line_is_literal(tmp_path: Path, fake: FakeEmbedder):
     import shutil
 
-    from app import ChatApp
     from qa import Retriever
+    from qa.faces.web import ChatApp
 
     folder = tmp_path / "index"
     store.build([ARTICLES / "river-cleanup.txt"], folder, embedder=fake)
@@ -376,8 +376,8 @@ def test_the_app_keeps_serving_when_a_reload_fails(fake_index: Path, fake: FakeE
     import logging
     import os
 
-    from app import ChatApp
     from qa import Retriever
+    from qa.faces.web import ChatApp
 
     chat = ChatApp(Retriever.load(fake_index, embedder=fake))
     before = chat.api_ask("What is the article about?")
@@ -394,9 +394,9 @@ def test_the_app_keeps_serving_when_a_reload_fails(fake_index: Path, fake: FakeE
 
 
 def test_an_index_error_in_the_chat_names_no_server_path(fake_index: Path, fake: FakeEmbedder, monkeypatch):
-    from app import ChatApp
     from qa import Retriever
     from qa.errors import IndexCorruptError
+    from qa.faces.web import ChatApp
 
     chat = ChatApp(Retriever.load(fake_index, embedder=fake))
 
@@ -471,8 +471,8 @@ def test_a_deeply_nested_manifest_gives_one_line(fake_index: Path):
 def test_the_panel_says_not_added_on_a_write_fault(fake_index: Path, fake: FakeEmbedder, monkeypatch):
     import faiss
 
-    from app import ChatApp
     from qa import Retriever
+    from qa.faces.web import ChatApp
 
     chat = ChatApp(Retriever.load(fake_index, embedder=fake))
 
@@ -532,7 +532,7 @@ def test_check_rebuilds_only_from_sources_that_match_the_manifest(tmp_path: Path
 
 
 def test_web_clients_see_file_names_not_server_paths():
-    from app import public_source
+    from qa.faces.web import public_source
 
     assert public_source("/srv/qa/uploads/story.txt") == "story.txt"
     assert public_source("bundled:wuzhen-2024-ai.txt") == "wuzhen-2024-ai.txt"
@@ -577,8 +577,8 @@ def test_answers_keep_flowing_while_an_upload_is_read(tmp_path: Path):
     import threading
     import time
 
-    from app import ChatApp
     from qa import Retriever
+    from qa.faces.web import ChatApp
 
     from .conftest import ROOT
 
