@@ -5,8 +5,8 @@ python -m bench.polnear [--questions FILE ...] [--library]
 
 Question files are JSONL (eval/news-dev-*.jsonl by default; eval/news-heldout-*.jsonl are the
 held-out sets, measured at most once per round). Each row names a PolNeAR article (`article`,
-`split`), the question, earlier user turns (`history`), `evidence` (verbatim substrings of the
-article), `speaker` (or null), `unanswerable` and `kind`.
+`split`), the question, earlier user turns (`history`), `evidence_spans` (character offsets into the
+article's rawtext.txt of the words that hold the answer), `speaker` (or null), `unanswerable` and `kind`.
 
 Each article's rawtext.txt is copied into <index-root>/articles/<name>.txt and indexed with
 `qa build` into <index-root>/indexes/<name>/ (reused when present). Systems, on every question:
@@ -23,7 +23,7 @@ from 0, the headline block being 0: the numbering of the question files) and get
 retrieval kit without a dialogue layer would. answer, search, dense flat and bm25s run
 interleaved, one question at a time; txtai runs as one batch before them.
 
-A top passage is right when its text holds any evidence string after whitespace normalisation;
+A top passage is right when its text holds any evidence span's words after whitespace normalisation;
 a refusal is a miss. With --library one more index holds all the articles (`qa build` on the
 first, `qa add` for each other) and answer and search are scored on it too, where the right
 passage must also come from the question's article (hit `doc` and folder name compared as slugs,
@@ -121,6 +121,16 @@ class Run:
 # ---------------------------------------------------------------- questions and articles
 
 
+def raw_text(split: str, article: str) -> str:
+    """An article's rawtext.txt, read once per run."""
+    if (split, article) not in _RAW:
+        _RAW[split, article] = (POLNEAR / split / "articles" / article / "rawtext.txt").read_text(encoding="utf-8")
+    return _RAW[split, article]
+
+
+_RAW: dict[tuple[str, str], str] = {}
+
+
 def load_questions(files: Sequence[Path]) -> list[Question]:
     """Read the question files, in order."""
     out: list[Question] = []
@@ -129,15 +139,17 @@ def load_questions(files: Sequence[Path]) -> list[Question]:
             if not line.strip():
                 continue
             row = json.loads(line)
+            split = row.get("split", "train")
+            text = raw_text(split, row["article"]) if row.get("evidence_spans") else ""
             out.append(
                 Question(
                     id=f"{path.stem}:{row['id']}",
                     source=path.stem,
                     article=row["article"],
-                    split=row.get("split", "train"),
+                    split=split,
                     question=row["question"],
                     history=tuple(row.get("history") or ()),
-                    evidence=tuple(row.get("evidence") or ()),
+                    evidence=tuple(text[a:b] for a, b in row.get("evidence_spans") or ()),
                     speaker=row.get("speaker"),
                     unanswerable=bool(row.get("unanswerable")),
                     kind=row.get("kind", ""),
