@@ -339,7 +339,7 @@ def split_name(segment: str) -> tuple[str, str | None, str | None] | None:
         title = run[0].lower()
         run = run[1:]
     name = " ".join(run).strip(".,")
-    if not name or name.lower() in lexicon.STOP_CAPS or name.lower() in lexicon.PRONOUNS:
+    if not name or name.lower() in lexicon.STOP_CAPS or name.lower() in lexicon.PERSONS:
         return None
     if head:
         words = [w.lower().strip(".,") for w in head]
@@ -533,7 +533,7 @@ def _subject_before(prefix: str, ctx: _Context) -> tuple[Speaker, str | None] | 
     last_word = re.search(r"([A-Za-z]+)\W*$", stripped)
     segments = stripped.rstrip(",").split(",")
     tail = _clean(segments[-1])
-    if tail.lower() in lexicon.PRONOUNS:
+    if tail.lower() in lexicon.PERSONS:
         found = ctx.by_pronoun(tail.lower())
         return (found, None) if found else None
     if stripped.endswith(",") and len(segments) >= 2:

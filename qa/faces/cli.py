@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import QAError, SourceError
-from qa.faces.logs import quiet_libraries
+from qa.faces.common import mode_options, quiet_libraries
 
 log = logging.getLogger("qa")
 
@@ -78,14 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="start the web chat")
     serve.add_argument("--host", default=None, help="default: $QA_HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: $QA_PORT or 7860")
-    serve.add_argument(
-        "--read-only",
-        dest="read_only",
-        action="store_true",
-        default=None,
-        help="no adding or removing articles (the default on a host other than loopback)",
-    )
-    serve.add_argument("--writable", dest="read_only", action="store_false", help="allow adding and removing articles")
+    mode_options(serve)
     _index_options(serve)
     return parser
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from qa.faces.common import mode_options, quiet_libraries
 from qa.text.safety import literal, strip_format
 
 if TYPE_CHECKING:
@@ -802,15 +803,7 @@ def main(
         choices=["fp32", "int8", "torch"],
         help="question encoder (default: $QA_ENCODER or fp32)",
     )
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument(
-        "--read-only",
-        dest="read_only",
-        action="store_true",
-        default=None,
-        help="no adding or removing articles, no uploads (the default on a host other than loopback)",
-    )
-    mode.add_argument("--writable", dest="read_only", action="store_false", help="allow adding and removing articles")
+    mode_options(parser)
     args = parser.parse_args(argv)
     read_only = (not is_loopback(args.host)) if args.read_only is None else args.read_only
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -822,7 +815,6 @@ def main(
 
     from qa.ask.answer import Retriever
     from qa.errors import QAError
-    from qa.faces.logs import quiet_libraries
 
     quiet_libraries()
     started = time.perf_counter()

@@ -64,7 +64,6 @@ STOP_CAPS = set(listed("stop_caps"))
 CONNECTORS = set(listed("connectors"))
 PRONOUN_FORMS = {form: person for person, forms in grouped("pronouns").items() for form in forms}
 PERSONS = frozenset(grouped("pronouns"))  # "he", "she", "they", "it"
-PRONOUNS = {person: person for person in grouped("pronouns")}
 NOMINAL_ORG = set(listed("nominal_orgs"))
 NOMINAL_DOC = set(listed("doc_nouns"))
 ABBREVIATIONS = set(listed("abbreviations"))
