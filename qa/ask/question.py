@@ -571,10 +571,6 @@ class Question:
         return cls(clean_question(raw))
 
     @cached_property
-    def words(self) -> list[str]:
-        return words(self.text)
-
-    @cached_property
     def topic(self) -> dict[str, str]:
         """Content words (surface form -> stem), question words and names left in."""
         return topic_words(self.text, set())
