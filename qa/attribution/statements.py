@@ -19,14 +19,21 @@ from qa.lang.en import wordset
 from qa.text.article import Article, Paragraph
 from qa.text.reading import is_caption
 
-KINDS = ("direct", "partial", "indirect", "source", "narration")
-SETTINGS_VERSION = 13  # bump when the rules change, so old indexes are rebuilt
+KINDS = ("direct", "partial", "indirect", "act", "source", "narration")
+SETTINGS_VERSION = 14  # bump when the rules change, so old indexes are rebuilt
 
 _OPEN_QUOTES = "\u201c"
 _CLOSE_QUOTES = "\u201d"
 _CUE_RE = re.compile(r"\b(?P<verb>" + "|".join(lexicon.VERBS) + r")\b(?:\s+(?P<particle>out|for|on)\b)?", re.IGNORECASE)
 _ACCORDING_RE = re.compile(r"\baccording to\b", re.IGNORECASE)
 _NAME_TOKEN = r"(?:[A-Z][\w'\u2019.&-]*|\d[\w-]*)"
+_WHO = r"(?:he|she|they|it|we|I|(?:[A-Z][\w'\u2019.-]*\s+){0,3}[A-Z][\w'\u2019.-]*)"
+# the cue right after a quotation that ends in "?" or "!": '"Can we win?" Ruiz asked.'
+_CUE_AFTER_RE = re.compile(
+    rf"(?:{_WHO}\s+(?:\w+ly\s+)?(?:{'|'.join(lexicon.VERBS)})\b"
+    rf"|(?:{'|'.join(lexicon.VERBS)})\s+{_WHO}\s*[.,;]"
+    rf"|{_WHO}\s+[a-z]+ed\s*[.,;])"
+)
 
 
 @dataclass(frozen=True)
@@ -126,7 +133,7 @@ class Statement:
             "sentence_end": self.span_end,
         }
         spans = self.quote_spans(source)
-        if self.kind in ("indirect", "source", "partial") and self.clause and len(spans) < 2:
+        if self.kind in ("indirect", "source", "partial", "act") and self.clause and len(spans) < 2:
             a, b = self.clause  # reported speech: the reported words
             return [{**base, "text": source[a:b], "start": a, "end": b, **sentence}]
         if len(spans) < 2 or not (self.kind == "direct" or self._only_quotes_and_cue(source, spans)):
@@ -259,6 +266,9 @@ def sentence_spans(text: str, masked: str | None = None) -> list[tuple[int, int]
             if k < n and not (masked[k].isupper() or masked[k].isdigit() or masked[k] in "\"\u201c'(_"):
                 i = j
                 continue
+            if ch in "?!" and masked[i - 1] == "_" and _CUE_AFTER_RE.match(masked, k):
+                i = j  # the quotation's own cue follows: '"Can we win?" Ruiz asked.'
+                continue
             word = re.search(r"([\w.]+)$", masked[start:i])
             token = word.group(1).lower() if word else ""
             if ch == "." and (
@@ -276,6 +286,9 @@ def sentence_spans(text: str, masked: str | None = None) -> list[tuple[int, int]
     if start < n and text[start:].strip():
         spans.append((start, n))
     return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+_TIME_WORDS = frozenset(lexicon.WEEKDAYS) | frozenset(lexicon.MONTHS)
 
 
 def _clean(segment: str) -> str:
@@ -341,6 +354,8 @@ def split_name(segment: str) -> tuple[str, str | None, str | None] | None:
     name = " ".join(run).strip(".,")
     if not name or name.lower() in lexicon.STOP_CAPS or name.lower() in lexicon.PERSONS:
         return None
+    if name in _TIME_WORDS:
+        return None  # "The mayor on Friday called ...": a day is never who speaks
     if head:
         words = [w.lower().strip(".,") for w in head]
         if any(w in lexicon.ROLE_WORDS for w in words):
@@ -517,6 +532,7 @@ class _Cue:
     at: int = 0  # offset of the cue in the paragraph
     mention: Mention | None = None  # the words naming the speaker, offsets in the paragraph
     clause: tuple[int, int] | None = None  # the reported words, offsets in the paragraph
+    act: bool = False  # a speech act: "urged the council to wait"
 
 
 def _subject_before(prefix: str, ctx: _Context) -> tuple[Speaker, str | None] | None:
@@ -694,7 +710,8 @@ def _parsed_cue(
             cue = f"{text[phrase.start : found.at].strip()} {found.cue}"  # "Qi warned", "he said"
         kind_source = found.source or speaker.kind == "document"
         clause = speech.according_clause(parsed, found, start, end) if found is source else found.clause
-        return _Cue(speaker, cue, source=kind_source, at=found.at, mention=mention, clause=clause), rejected
+        cued = _Cue(speaker, cue, source=kind_source, at=found.at, mention=mention, clause=clause, act=found.act)
+        return cued, rejected
     return None, rejected
 
 
@@ -886,7 +903,9 @@ def _paragraph_statements(
         mention: Mention | None = None
         if cue:
             speaker = cue.speaker
-            kind = _cued_kind(cue, bool(full), bool(unit_quotes) and quoted_chars >= 0.8 * (u_end - u_start - len(cue.cue)))
+            kind = _cued_kind(
+                cue, bool(full), bool(unit_quotes) and quoted_chars >= 0.8 * (u_end - u_start - len(cue.cue))
+            )
             cue_text = cue.cue
             if cue.mention:
                 m = cue.mention
@@ -947,6 +966,8 @@ def _cued_kind(cue: Any, full: bool, mostly_quoted: bool) -> str:
         return "source"
     if full:
         return "direct"
+    if cue.act:
+        return "act"
     return "partial" if mostly_quoted else "indirect"
 
 
@@ -1028,7 +1049,7 @@ def paragraph_summary(statements: list[Statement] | tuple[Statement, ...], parag
     if not mine:
         return None, "narration"
     kinds = {s.kind for s in mine}
-    for kind in ("direct", "source", "indirect", "partial"):
+    for kind in ("direct", "source", "indirect", "partial", "act"):
         if kind in kinds:
-            return mine[0].speaker, "indirect" if kind == "partial" else kind
+            return mine[0].speaker, "indirect" if kind in ("partial", "act") else kind
     return mine[0].speaker, mine[0].kind
