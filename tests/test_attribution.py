@@ -488,3 +488,31 @@ def test_speech_acts_are_statements_of_their_own_kind(line: str, content: str):
 def test_what_is_no_speech_act():
     text = "Olsen talked to reporters.\nOlsen called the police.\nThe storm was blamed for the delays.\nThe committee refused to discuss the budget.\n"
     assert _said("Tim Olsen is the mayor.\n" + text) == []
+
+
+def test_a_surname_shared_by_two_people_is_the_one_brought_in_first():
+    text = (
+        "Marcel Dorin, a locksmith, admitted the break-ins on Monday.\n"
+        '"We need him at home," his sister, Ana Dorin, wrote to the court.\n'
+        "A trained welder, Dorin had no steady work for a decade.\n"
+        "He told the court that he regretted the break-ins.\n"
+    )
+    assert [s for s, _ in _said(text)][-1] == "Marcel Dorin"
+
+
+def test_he_is_never_the_campaign_of_the_man_named():
+    text = (
+        "Peter Holt, the candidate, spoke at the fair.\n"
+        "Holt's campaign vowed to fight on through the autumn.\n"
+        "As the results came in, he predicted that the county would turn.\n"
+    )
+    assert [s for s, _ in _said(text)][-1] == "Peter Holt"
+
+
+def test_they_is_the_group_put_forward_since_the_last_person():
+    text = (
+        '"The roads are a disgrace," Mayor Rosa Kent said.\n'
+        "Local farmers held a meeting with the county.\n"
+        "The meeting, they said, changed nothing.\n"
+    )
+    assert _said(text) == [("Rosa Kent", "person"), ("Local farmers", "group")]

@@ -595,6 +595,8 @@ def mentions(doc: Any, start: int, end: int, quoted: Callable[[int], bool]) -> I
                 yield phrase
             elif subject and phrase.form == "description" and phrase.text.istitle() and " " not in phrase.text:
                 yield phrase  # a surname the tagger took for a noun: "Desrosiers refused ..."
+            elif subject and phrase.form == "description" and phrase.kind == "group" and not phrase.definite:
+                yield phrase  # "Mexican officials met ...": whom a "they" after it may mean
 
 
 def according(doc: Any, start: int, end: int, quoted: Callable[[int], bool]) -> Speech | None:

@@ -375,9 +375,11 @@ class _Context:
 
     speakers: list[Speaker] = field(default_factory=list)
     guessed: set[str] = field(default_factory=set)  # genders read from a given name only: "they" may still mean them
+    first: dict[str, int] = field(default_factory=dict)  # the order in which the article introduced them
 
     def _touch(self, speaker: Speaker) -> Speaker:
         self.speakers = [s for s in self.speakers if s.name != speaker.name] + [speaker]
+        self.first.setdefault(speaker.name, len(self.first))
         return speaker
 
     def update(self, speaker: Speaker, **changes: object) -> Speaker:
@@ -388,9 +390,18 @@ class _Context:
         return self._touch(new)
 
     def by_pronoun(self, pronoun: str) -> Speaker | None:
+        """The most recent speaker the pronoun can mean: a person of its gender for "he" and
+        "she" (not "the senator's campaign"); for "they", a group put forward since the last
+        person or organisation, else the most recent of them that can be "they"."""
+        if pronoun == "they":
+            for s in reversed(self.speakers):
+                if s.kind == "group":
+                    return s
+                if s.kind in ("person", "organization") and s.named:
+                    break
         for s in reversed(self.speakers):
             if pronoun in ("he", "she"):
-                if s.kind == "person" and s.gender in (None, pronoun):
+                if s.kind == "person" and s.gender in (None, pronoun) and not _POSSESSED.search(s.name):
                     self.guessed.discard(s.name)
                     return self.update(s, gender=pronoun)
             elif pronoun == "it":
@@ -488,6 +499,8 @@ class _Context:
         """A name put forward by narration: pronouns and descriptions after it may mean it."""
         if phrase.form == "name":
             self.by_phrase(phrase)
+        elif phrase.form == "description" and phrase.kind == "group" and not phrase.definite:
+            self.by_phrase(phrase)  # "Mexican officials conducted a poll": "they" after it may mean them
         elif phrase.form == "description":
             self._known_part(phrase.text)
 
@@ -496,13 +509,22 @@ class _Context:
         a person before an organisation."""
         lowered = word.lower()
         for want in ("person", "organization"):
-            for s in reversed(self.speakers):
-                if s.named and s.kind == want and lowered in (t.lower() for t in s.name.split()):
-                    return self._touch(s)
+            found = [
+                s
+                for s in self.speakers
+                if s.named and s.kind == want and lowered in (t.lower() for t in s.name.split())
+            ]
+            if found:
+                # of two people with one surname, the one the article brought in first: a relative
+                # named later ("his wife, Ana Lazar") goes by her given name
+                return self._touch(
+                    min(found, key=lambda s: self.first.get(s.name, 0)) if want == "person" else found[-1]
+                )
         return None
 
 
 _POSSESSIVES = {"her": "she", "his": "he", "its": "it", "their": "they"}
+_POSSESSED = re.compile(r"\w['\u2019]s?\s")  # "the senator's campaign", "Lazar's counsel"
 _DETERMINERS = wordset("determiners")
 _ORG_NOUNS = lexicon.ORG_WORDS | set(lexicon.NOMINAL_ORG)
 
