@@ -516,3 +516,10 @@ def test_they_is_the_group_put_forward_since_the_last_person():
         "The meeting, they said, changed nothing.\n"
     )
     assert _said(text) == [("Rosa Kent", "person"), ("Local farmers", "group")]
+
+
+def test_whose_campaign_speaks_is_put_forward_too():
+    text = (
+        "The count ended late on Sunday.\nPeter Holt's campaign said it would appeal.\nHe said the count was flawed.\n"
+    )
+    assert [s for s, _ in _said(text)] == ["Peter Holt's campaign", "Peter Holt"]

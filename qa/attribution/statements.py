@@ -465,6 +465,11 @@ class _Context:
         introduces someone new ("a union representative")."""
         if phrase.form == "pronoun":
             return self.by_pronoun(phrase.head)
+        possessor = _OWNER.match(phrase.text)
+        if possessor:
+            named = split_name(possessor.group(1))
+            if named:  # "Mr. Sanders's campaign said": Sanders, too, was just put forward
+                self.by_name(named[0], None, named[2])
         if phrase.form == "name" and phrase.name:
             parsed = split_name(phrase.name)
             title = parsed[2] if parsed else None
@@ -509,11 +514,9 @@ class _Context:
         a person before an organisation."""
         lowered = word.lower()
         for want in ("person", "organization"):
-            found = [
-                s
-                for s in self.speakers
-                if s.named and s.kind == want and lowered in (t.lower() for t in s.name.split())
-            ]
+            found = [s for s in self.speakers if s.named and s.kind == want and lowered in s.name.lower().split()]
+            surnames = [s for s in found if s.name.lower().split()[-1] == lowered]
+            found = surnames if want == "person" and surnames else found
             if found:
                 # of two people with one surname, the one the article brought in first: a relative
                 # named later ("his wife, Ana Lazar") goes by her given name
@@ -524,6 +527,7 @@ class _Context:
 
 
 _POSSESSIVES = {"her": "she", "his": "he", "its": "it", "their": "they"}
+_OWNER = re.compile(r"((?:[A-Z][\w.-]*\s+){0,3}[A-Z][\w-]*)['\u2019]s?\s+[a-z]")
 _POSSESSED = re.compile(r"\w['\u2019]s?\s")  # "the senator's campaign", "Lazar's counsel"
 _DETERMINERS = wordset("determiners")
 _ORG_NOUNS = lexicon.ORG_WORDS | set(lexicon.NOMINAL_ORG)
