@@ -523,3 +523,31 @@ def test_whose_campaign_speaks_is_put_forward_too():
         "The count ended late on Sunday.\nPeter Holt's campaign said it would appeal.\nHe said the count was flawed.\n"
     )
     assert [s for s, _ in _said(text)] == ["Peter Holt's campaign", "Peter Holt"]
+
+
+@pytest.mark.parametrize(
+    ("line", "reported"),
+    [
+        (
+            "The pier will reopen in June, harbour officials said, although they said repairs could run late.",
+            ["The pier will reopen in June", "repairs could run late"],
+        ),
+        (
+            "Mayor Tim Olsen accused the council of wasting money and said the budget was a mess.",
+            ["the council of wasting money", "the budget was a mess"],
+        ),
+    ],
+)
+def test_a_second_clause_of_the_same_speaker_is_reported_too(line: str, reported: list[str]):
+    art = article.parse(line + "\n", doc="t")
+    units = [u for s in attribute(art).statements if s.kind != "narration" for u in s.units(art.text)]
+    assert [u["text"] for u in units] == reported
+    assert len({u["speaker"] for u in units}) == 1
+
+
+def test_asking_not_to_be_named_and_being_asked_are_no_statements():
+    text = (
+        "A nurse at the clinic, who asked not to be named, spoke to reporters on the steps.\n"
+        "The chief, asked about the fire on Monday, walked away.\n"
+    )
+    assert _said(text) == []

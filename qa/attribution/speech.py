@@ -102,8 +102,16 @@ def speeches(doc: Any, start: int, end: int, quoted: Callable[[int], bool]) -> t
     return [s for s in own + joined if not s.act] + [s for s in own + joined if s.act], rejected
 
 
+def _passive(token: Any) -> bool:
+    """'it was said', and a participle that says what was done to its subject: 'Reyes, asked
+    whether the house would survive, shrugged'."""
+    return any(c.dep_ in ("auxpass", "nsubjpass") for c in token.children) or (
+        token.tag_ == "VBN" and token.dep_ in ("advcl", "acl") and not any(c.dep_ == "aux" for c in token.children)
+    )
+
+
 def _speech(token: Any, lemma: str, start: int, end: int, quoted: Callable[[int], bool]) -> tuple[bool, Speech] | None:
-    if any(c.dep_ in ("auxpass", "nsubjpass") for c in token.children):
+    if _passive(token):
         return None  # "it was said"
     if token.dep_ == "xcomp" and token.head.lemma_.lower() in NOT_SAYING:
         return None  # "she declined to say"
@@ -145,7 +153,7 @@ def _act(token: Any, lemma: str, start: int, end: int, quoted: Callable[[int], b
     speech act whose content is what the verb takes in one of the shapes its row of the table
     allows; the content runs from there to the end of the verb's words."""
     shapes = ACTS.get(lemma)
-    if not shapes or any(c.dep_ in ("auxpass", "nsubjpass") for c in token.children):
+    if not shapes or _passive(token):
         return None
     if token.dep_ == "xcomp" and token.head.lemma_.lower() in NOT_SAYING:
         return None
@@ -162,12 +170,13 @@ def _act(token: Any, lemma: str, start: int, end: int, quoted: Callable[[int], b
             or (c.dep_ == "prep" and c.lower_ in shapes and any(g.dep_ in ("pobj", "pcomp") for g in c.children))
         )
     ]
-    if not content:
+    if not content or any(_anonymity(c) for c in content):
         return None
     # whom the act is about belongs to it: "accused THE COUNCIL of waste", "called THE PLAN a disaster"
     objects = [c for c in token.children if c.dep_ in ("dobj", "dative") and c.i > token.i]
     first = min(min(t.i for t in c.subtree) for c in content + objects)
-    words = [t for t in token.subtree if t.i >= first and start <= t.idx < end]
+    joined = {t.i for c in token.children if c.dep_ in ("conj", "cc") for t in c.subtree}  # "... and said"
+    words = [t for t in token.subtree if t.i >= first and start <= t.idx < end and t.i not in joined]
     while words and words[-1].dep_ == "punct":
         words.pop()
     if not words:
@@ -175,6 +184,11 @@ def _act(token: Any, lemma: str, start: int, end: int, quoted: Callable[[int], b
     span = (words[0].idx, words[-1].idx + len(words[-1].text))
     speech = Speech(token.text, token.idx, phrase, clause=span, act=True)
     return subject is not None and subject.head.i == token.i, speech
+
+
+def _anonymity(content: Any) -> bool:
+    """'asked not to be named': a request to stay unnamed, not something said."""
+    return content.dep_ == "xcomp" and any(c.dep_ == "neg" for c in content.children) and content.tag_ == "VBN"
 
 
 def _beside_quote(token: Any, start: int, end: int, quoted: Callable[[int], bool]) -> Speech | None:

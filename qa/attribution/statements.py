@@ -82,6 +82,7 @@ class Statement:
     speaker_kind: str | None = None  # the speaker's kind: person, organization, group, document
     mention: Mention | None = None  # the words that name the speaker for this statement
     clause: tuple[int, int] | None = None  # offsets of the reported words, for reported speech
+    clauses: tuple[tuple[int, int], ...] = ()  # more reported words of the same speaker in the sentence
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -134,8 +135,12 @@ class Statement:
         }
         spans = self.quote_spans(source)
         if self.kind in ("indirect", "source", "partial", "act") and self.clause and len(spans) < 2:
-            a, b = self.clause  # reported speech: the reported words
-            return [{**base, "text": source[a:b], "start": a, "end": b, **sentence}]
+            # reported speech: the reported words, and any more the speaker is reported to have said
+            # in the same sentence ("Work will start in May, officials said, though they said ...")
+            return [
+                {**base, "text": source[a:b], "start": a, "end": b, **sentence}
+                for a, b in sorted([self.clause, *self.clauses])
+            ]
         if len(spans) < 2 or not (self.kind == "direct" or self._only_quotes_and_cue(source, spans)):
             return [{**base, **sentence}]
         return [{**base, "text": source[a:b], "start": a, "end": b, **sentence} for a, b in spans]
@@ -559,6 +564,7 @@ class _Cue:
     mention: Mention | None = None  # the words naming the speaker, offsets in the paragraph
     clause: tuple[int, int] | None = None  # the reported words, offsets in the paragraph
     act: bool = False  # a speech act: "urged the council to wait"
+    more: tuple[tuple[int, int], ...] = ()  # more reported words of the same speaker, offsets in the paragraph
 
 
 def _subject_before(prefix: str, ctx: _Context) -> tuple[Speaker, str | None] | None:
@@ -736,9 +742,41 @@ def _parsed_cue(
             cue = f"{text[phrase.start : found.at].strip()} {found.cue}"  # "Qi warned", "he said"
         kind_source = found.source or speaker.kind == "document"
         clause = speech.according_clause(parsed, found, start, end) if found is source else found.clause
-        cued = _Cue(speaker, cue, source=kind_source, at=found.at, mention=mention, clause=clause, act=found.act)
+        more = _more_clauses(found, speaker, clause, found_speech) if clause and found is not source else ()
+        cued = _Cue(
+            speaker, cue, source=kind_source, at=found.at, mention=mention, clause=clause, act=found.act, more=more
+        )
         return cued, rejected
     return None, rejected
+
+
+def _more_clauses(
+    chosen: speech.Speech, speaker: Speaker, clause: tuple[int, int], found: list[speech.Speech]
+) -> tuple[tuple[int, int], ...]:
+    """The reported words of the sentence's other speech verbs of the same speaker: the same
+    subject ("accused the board of delay and said ..."), or a pronoun that can only mean them
+    ("..., officials said, although they said ..."); none that overlap words already taken."""
+    taken = [clause]
+    for other in found:
+        if other is chosen or other.clause is None or other.source:
+            continue
+        a, b = other.clause
+        if any(a < y and b > x for x, y in taken):
+            continue
+        phrase = other.subject
+        same = phrase.start == chosen.subject.start or (phrase.form == "pronoun" and _agrees(phrase.head, speaker))
+        if same:
+            taken.append(other.clause)
+    return tuple(taken[1:])
+
+
+def _agrees(pronoun: str, speaker: Speaker) -> bool:
+    """Whether a pronoun can mean the speaker: number, kind and a known gender."""
+    if pronoun in ("he", "she"):
+        return speaker.kind == "person" and speaker.gender in (None, pronoun)
+    if pronoun == "they":
+        return speaker.kind == "group" or speaker.gender == "they"
+    return speaker.kind in ("organization", "document")
 
 
 def _find_cue(
@@ -969,6 +1007,7 @@ def _paragraph_statements(
             quotes=tuple(text[s:e] for s, e in unit_quotes),
             mention=mention,
             clause=(para.start + cue.clause[0], para.start + cue.clause[1]) if cue and cue.clause else None,
+            clauses=tuple((para.start + a, para.start + b) for a, b in cue.more) if cue else (),
         )
         if result and cue is None and result[-1].speaker == stmt.speaker and result[-1].kind == kind:
             result[-1] = _joined(result[-1], stmt, text, para.start)
@@ -1007,6 +1046,7 @@ def _joined(prev: Statement, stmt: Statement, text: str, offset: int) -> Stateme
         span_end=stmt.span_end,
         quotes=prev.quotes + stmt.quotes,
         clause=(prev.clause[0], stmt.end) if prev.clause else None,
+        clauses=prev.clauses + stmt.clauses,
     )
 
 
