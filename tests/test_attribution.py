@@ -551,3 +551,20 @@ def test_asking_not_to_be_named_and_being_asked_are_no_statements():
         "The chief, asked about the fire on Monday, walked away.\n"
     )
     assert _said(text) == []
+
+
+def test_a_name_and_a_colon_label_the_words_after_them():
+    text = (
+        "Ana Ruiz: Ferry service will run all winter.\n"
+        "Watch: the ferry leaves the dock at dawn.\n"
+        "Contributing: Omar Hale\n"
+        "Ana Ruiz, the county clerk, took questions on Monday.\n"
+        "RUIZ: Well, we will see what the council decides.\n"
+        "At 10:30 the ferry left.\n"
+    )
+    art = article.parse(text, doc="t")
+    units = [u for s in attribute(art).statements if s.kind != "narration" for u in s.units(art.text)]
+    assert [(u["speaker"], u["text"]) for u in units] == [
+        ("Ana Ruiz", "Ferry service will run all winter"),
+        ("Ana Ruiz", "Well, we will see what the council decides"),
+    ]

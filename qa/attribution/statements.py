@@ -565,6 +565,7 @@ class _Cue:
     clause: tuple[int, int] | None = None  # the reported words, offsets in the paragraph
     act: bool = False  # a speech act: "urged the council to wait"
     more: tuple[tuple[int, int], ...] = ()  # more reported words of the same speaker, offsets in the paragraph
+    label: bool = False  # a speaker's name and a colon before their words
 
 
 def _subject_before(prefix: str, ctx: _Context) -> tuple[Speaker, str | None] | None:
@@ -789,12 +790,42 @@ def _find_cue(
     quoted: Callable[[int], bool] | None = None,
 ) -> _Cue | None:
     rejected: set[int] = set()
+    label = _speaker_label(masked, start, end, ctx) if start == 0 else None
+    if label:
+        return label
     if parsed is not None and quoted is not None:
         found, rejected = _parsed_cue(text, parsed, start, end, quoted, ctx)
         if found:
             return found
     found = _pattern_cue(text, masked, start, end, ctx, rejected)
     return replace(found, mention=_mention_near(masked, start, end, found)) if found else None
+
+
+_LABEL_RE = re.compile(r"((?:[A-Z][\w.'\u2019-]*\s+){0,3}[A-Z][\w.'\u2019-]*)\s*:\s+(?=\S)")
+_CAPTION_LABELS = wordset("caption_labels")
+
+
+def _speaker_label(masked: str, start: int, end: int, ctx: _Context) -> _Cue | None:
+    """'Ana Ruiz: the ferry will run all winter' and the 'RUIZ: ...' of a transcript: a name and a
+    colon opening a paragraph label what follows as that speaker's words."""
+    m = _LABEL_RE.match(masked, start, end)
+    if not m or m.group(1).lower() in _CAPTION_LABELS or m.end() >= end:
+        return None
+    if re.fullmatch(r"[A-Z][a-z]+(?:ing|ed)", m.group(1)):
+        return None  # "Contributing: ...", "Revealed: ...": a label of the page, not a name
+    parsed = split_name(m.group(1))
+    if parsed is None:
+        return None
+    name, role, title = parsed
+    if name.isupper() and len(name.split()) == 1:
+        speaker = ctx._known_part(name.title())  # a transcript's "RUIZ:" is someone named before
+        if speaker is None:
+            return None
+    else:
+        speaker = ctx.by_name(name, role, title)
+    clause = (m.end(), len(masked[:end].rstrip().rstrip(".")))
+    mention = Mention(m.group(1), m.start(1), m.end(1), "name")
+    return _Cue(speaker, ":", at=m.end(1), mention=mention, clause=clause, label=True)
 
 
 def _mention_near(masked: str, start: int, end: int, cue: _Cue) -> Mention | None:
@@ -1029,8 +1060,10 @@ def _cued_kind(cue: Any, full: bool, mostly_quoted: bool) -> str:
         or (speaker.kind == "organization" and (speaker.role or "") in lexicon.NOMINAL_DOC)
     ):
         return "source"
-    if full:
+    if full and not cue.label:
         return "direct"
+    if cue.label:
+        return "partial" if mostly_quoted else "indirect"
     if cue.act:
         return "act"
     return "partial" if mostly_quoted else "indirect"
