@@ -568,3 +568,18 @@ def test_a_name_and_a_colon_label_the_words_after_them():
         ("Ana Ruiz", "Ferry service will run all winter"),
         ("Ana Ruiz", "Well, we will see what the council decides"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "speaker"),
+    [
+        ("Ana Ruiz summed up the ferry plan as \u201ca costly mess,\u201d and left the room.", "Ana Ruiz"),
+        ("Later the crowd kept chanting \u201cOpen the bridge\u201d until dusk.", "the crowd"),
+    ],
+)
+def test_a_verb_whose_words_hold_a_quotation_quotes_its_subject(line: str, speaker: str):
+    assert [s for s, _ in _said("Ana Ruiz chairs the ferry board.\n" + line + "\n")] == [speaker]
+
+
+def test_a_quotation_in_the_subject_quotes_no_one():
+    assert _said("The so-called \u201cferry deal\u201d collapsed on Monday.\n") == []

@@ -186,6 +186,36 @@ def _act(token: Any, lemma: str, start: int, end: int, quoted: Callable[[int], b
     return subject is not None and subject.head.i == token.i, speech
 
 
+def quoting(doc: Any, start: int, end: int, quoted: Callable[[int], bool]) -> list[Speech]:
+    """The first verb between two offsets that quotes its subject without being a speech verb
+    (see `_quoting`), for a sentence no speech verb reads."""
+    found = next((q for t in doc if (q := _quoting(t, start, end, quoted)) is not None), None)
+    return [found] if found is not None else []
+
+
+def _quoting(token: Any, start: int, end: int, quoted: Callable[[int], bool]) -> Speech | None:
+    """'Ruiz summed up the plan as "a mess"', 'the crowd chanting "Open the bridge"': in a
+    sentence without a speech verb, a verb whose own words after it hold a quotation quotes
+    its subject, whatever the verb."""
+    if token.idx < start or token.idx >= end or quoted(token.idx) or token.pos_ != "VERB" or _passive(token):
+        return None
+    after = [c for c in token.children if c.i > token.i and c.dep_ not in ("conj", "cc", "punct", "advcl")]
+    words = [t for c in after for t in c.subtree if start <= t.idx < end]
+    if not any(quoted(t.idx) for t in words):
+        return None
+    subject = _subject_of(token, quoted)
+    phrase = phrase_of(subject) if subject is not None else None
+    if phrase is None or phrase.kind == "document" or phrase.document:
+        return None
+    words.sort(key=lambda t: t.i)
+    while words and words[-1].dep_ == "punct" and not quoted(words[-1].idx - 1):
+        words.pop()
+    if not words:
+        return None
+    span = (words[0].idx, words[-1].idx + len(words[-1].text))
+    return Speech(token.text, token.idx, phrase, clause=span, act=True)
+
+
 def _anonymity(content: Any) -> bool:
     """'asked not to be named': a request to stay unnamed, not something said."""
     return content.dep_ == "xcomp" and any(c.dep_ == "neg" for c in content.children) and content.tag_ == "VBN"

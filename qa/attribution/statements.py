@@ -711,12 +711,24 @@ def _doc_subject(masked: str, start: int, end: int, ctx: _Context) -> _Cue | Non
 
 
 def _parsed_cue(
-    text: str, parsed: Any, start: int, end: int, quoted: Callable[[int], bool], ctx: _Context
+    text: str,
+    parsed: Any,
+    start: int,
+    end: int,
+    quoted: Callable[[int], bool],
+    ctx: _Context,
+    *,
+    quoting: bool = False,
 ) -> tuple[_Cue | None, set[int]]:
     """The sentence's "according to" source, else its first speech verb whose subject the
-    parse can name; and the offsets of verbs the parse found not to report speech."""
-    source = speech.according(parsed, start, end, quoted)
-    found_speech, rejected = speech.speeches(parsed, start, end, quoted)
+    parse can name; and the offsets of verbs the parse found not to report speech. With
+    `quoting`, the first verb that quotes its subject instead."""
+    rejected: set[int] = set()
+    if quoting:
+        source, found_speech = None, speech.quoting(parsed, start, end, quoted)
+    else:
+        source = speech.according(parsed, start, end, quoted)
+        found_speech, rejected = speech.speeches(parsed, start, end, quoted)
     for found in ([source] if source else []) + found_speech:
         phrase = found.subject
         if phrase.form == "description" and phrase.definite:
@@ -798,7 +810,11 @@ def _find_cue(
         if found:
             return found
     found = _pattern_cue(text, masked, start, end, ctx, rejected)
-    return replace(found, mention=_mention_near(masked, start, end, found)) if found else None
+    if found:
+        return replace(found, mention=_mention_near(masked, start, end, found))
+    if parsed is not None and quoted is not None:
+        return _parsed_cue(text, parsed, start, end, quoted, ctx, quoting=True)[0]
+    return None
 
 
 _LABEL_RE = re.compile(r"((?:[A-Z][\w.'\u2019-]*\s+){0,3}[A-Z][\w.'\u2019-]*)\s*:\s+(?=\S)")
