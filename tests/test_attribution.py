@@ -583,3 +583,21 @@ def test_a_verb_whose_words_hold_a_quotation_quotes_its_subject(line: str, speak
 
 def test_a_quotation_in_the_subject_quotes_no_one():
     assert _said("The so-called \u201cferry deal\u201d collapsed on Monday.\n") == []
+
+
+@pytest.mark.parametrize(
+    ("line", "speaker"),
+    [
+        ("Most of them said they had enjoyed the work at the mill.", "most of them"),
+        ("Half of the voters said the bridge should close.", "Half of the voters"),
+    ],
+)
+def test_a_share_of_people_speaks_as_a_group(line: str, speaker: str):
+    assert _said(line + "\n") == [(speaker, "group")]
+
+
+def test_reported_words_beside_a_quotation_are_reported_too():
+    line = 'The pier will reopen next week, Hale said, adding, "They need to sit down and talk."'
+    art = article.parse(line + "\n", doc="t")
+    units = [u for s in attribute(art).statements if s.kind != "narration" for u in s.units(art.text)]
+    assert [u["text"] for u in units] == ["The pier will reopen next week", "They need to sit down and talk."]

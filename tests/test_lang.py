@@ -48,6 +48,7 @@ EXAMPLES = {
     "org_words": (["university", "ministry", "inc."], ["mayor"]),
     "people_nouns": (["people", "experts"], ["company"]),
     "possessive_pronouns": (["his", "their"], ["him"]),
+    "quantity_words": (["most", "those", "half"], ["mayor"]),
     "question_words": (["what", "whats", "say"], ["mayor"]),
     "quoted_nouns": (["speaker", "interviewees"], ["mayor"]),
     "role_asked": (["job", "employer"], ["weather"]),

@@ -36,6 +36,7 @@ ENTITY_KINDS = {
     "FAC": "organization",
 }
 GOVERNMENTS = wordset("governments")
+QUANTITIES = wordset("quantity_words")
 GROUP_NOUNS = wordset("group_nouns")
 ROLE_GENDER = {role: person for person, roles in grouped("role_gender").items() for role in roles}
 _CLAUSE_DEPS = frozenset({"ccomp", "parataxis"})
@@ -486,6 +487,12 @@ def phrase_of(token: Any) -> Phrase | None:
         if lower in PRONOUNS:
             return Phrase(token.text, token.idx, token.idx + len(token.text), "pronoun", head=lower)
         return None
+    if (lower in QUANTITIES or token.tag_ == "CD") and token.dep_ == "nsubj":
+        own = _span(token)  # "most of them said", "those surveyed say", "43 said the same"
+        if own:
+            return Phrase(
+                _text(own), own[0].idx, own[-1].idx + len(own[-1].text), "description", kind="group", head=lower
+            )
     if token.tag_ in ("WP", "WDT", "DT", "EX") or (token.pos_ not in ("NOUN", "PROPN") and _entity(token) is None):
         return None
     if token.ent_type_ in ("DATE", "TIME"):

@@ -141,9 +141,16 @@ class Statement:
                 {**base, "text": source[a:b], "start": a, "end": b, **sentence}
                 for a, b in sorted([self.clause, *self.clauses])
             ]
+        # reported words beside a quotation: "Work starts in May, Hale said, adding, '...'"
+        told = [
+            (a, b)
+            for a, b in ([self.clause] if self.kind == "direct" and self.clause else [])
+            if not any(a < y and b > x for x, y in spans) and b <= self.start
+        ]
+        told_units = [{**base, "text": source[a:b], "start": a, "end": b, **sentence} for a, b in told]
         if len(spans) < 2 or not (self.kind == "direct" or self._only_quotes_and_cue(source, spans)):
-            return [{**base, **sentence}]
-        return [{**base, "text": source[a:b], "start": a, "end": b, **sentence} for a, b in spans]
+            return [*told_units, {**base, **sentence}]
+        return [*told_units, *({**base, "text": source[a:b], "start": a, "end": b, **sentence} for a, b in spans)]
 
 
 @dataclass(frozen=True)
