@@ -601,3 +601,24 @@ def test_reported_words_beside_a_quotation_are_reported_too():
     art = article.parse(line + "\n", doc="t")
     units = [u for s in attribute(art).statements if s.kind != "narration" for u in s.units(art.text)]
     assert [u["text"] for u in units] == ["The pier will reopen next week", "They need to sit down and talk."]
+
+
+@pytest.mark.parametrize(
+    ("line", "speaker"),
+    [
+        (
+            "Minutes later, the Olsen campaign issued a statement saying that the count was flawed.",
+            "the Olsen campaign",
+        ),
+        ("Kessler shot back in an article stating that the pier was safe.", "Kessler"),
+        ("The narrow win led party chairman Rolf Kessler to declare that the race was over.", "Rolf Kessler"),
+    ],
+)
+def test_who_speaks_through_a_document_or_is_led_to_speak(line: str, speaker: str):
+    assert [s for s, _ in _said(line + "\n")] == [speaker]
+
+
+def test_a_headline_ending_in_a_semicolon_is_read():
+    assert [
+        s for s, _ in _said("Tim Olsen is the mayor.\nOlsen calls council plan 'a disaster,' but backs the vote;\n")
+    ] == ["Tim Olsen"]

@@ -406,7 +406,25 @@ def _subject_of(verb: Any, quoted: Callable[[int], bool] | None = None) -> Any |
         if token.dep_ == "relcl":  # "a person who said ..."
             return token.head
         if token.dep_ == "acl" and token.tag_ == "VBG" and token.head.pos_ in ("NOUN", "PROPN"):
-            return token.head  # "with economists saying ..."
+            noun = token.head
+            if (
+                noun.head.lower_ == "with"
+                or noun.pos_ == "PROPN"
+                or (noun.tag_ == "NNS" and noun.lemma_ not in DOC_NOUNS)
+            ):
+                return noun  # "with economists saying ..."
+            up = noun.head.head if noun.head.dep_ == "prep" else noun.head
+            if up.pos_ not in ("VERB", "AUX"):
+                return None
+            token = up  # "issued a statement saying ...", "in an article stating ...": who made it speaks
+            continue
+        if token.dep_ == "xcomp":
+            # "the win led Priebus to declare ...", "he was prompted to say ...": the one led speaks
+            controller = next(
+                (c for c in token.head.children if c.dep_ in ("dobj", "nsubjpass") and c.i < token.i), None
+            )
+            if controller is not None:
+                return controller
         if token.dep_ in ("advcl", "conj", "xcomp") and (token.tag_ in ("VBG", "VBD", "VBZ", "VBP", "VB")):
             token = token.head
             continue

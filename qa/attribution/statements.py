@@ -1112,7 +1112,7 @@ def _is_caption(text: str) -> bool:
     if is_caption(text):
         return True
     stripped = text.rstrip()
-    return len(stripped.split()) <= 20 and stripped[-1:] not in ".!?\"'\u201d\u2019)\u2026"
+    return len(stripped.split()) <= 20 and stripped[-1:] not in ".!?;\"'\u201d\u2019)\u2026"
 
 
 def _repeats(before: str, text: str, quotes: list[tuple[int, int]]) -> bool:
