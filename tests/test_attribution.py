@@ -622,3 +622,8 @@ def test_a_headline_ending_in_a_semicolon_is_read():
     assert [
         s for s, _ in _said("Tim Olsen is the mayor.\nOlsen calls council plan 'a disaster,' but backs the vote;\n")
     ] == ["Tim Olsen"]
+
+
+def test_a_title_case_headline_puts_no_one_forward():
+    text = 'A Meaningful Exchange Finally Happened At The Ferry Debate.\n"We will keep the ferry running," he said.\n'
+    assert _said(text) == []

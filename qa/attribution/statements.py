@@ -1038,7 +1038,7 @@ def _paragraph_statements(
             speaker, kind, cue_text = previous[0], previous[1], None
         else:
             speaker, kind, cue_text = None, "narration", None
-            if parsed is not None:
+            if parsed is not None and not _title_case(text[u_start:u_end]):
                 for phrase in speech.mentions(parsed, u_start, u_end, quoted):
                     ctx.mention(phrase)
         if kind == "direct" and full:
@@ -1113,6 +1113,13 @@ def _is_caption(text: str) -> bool:
         return True
     stripped = text.rstrip()
     return len(stripped.split()) <= 20 and stripped[-1:] not in ".!?;\"'\u201d\u2019)\u2026"
+
+
+def _title_case(text: str) -> bool:
+    """A headline set in title case ("A Meaningful Exchange Actually Happened"): its capitals
+    say nothing about names, so it puts no one forward."""
+    words = [w for w in re.findall(r"[A-Za-z][\w'\u2019-]*", text) if len(w) > 3]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
 def _repeats(before: str, text: str, quotes: list[tuple[int, int]]) -> bool:
