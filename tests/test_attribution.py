@@ -627,3 +627,12 @@ def test_a_headline_ending_in_a_semicolon_is_read():
 def test_a_title_case_headline_puts_no_one_forward():
     text = 'A Meaningful Exchange Finally Happened At The Ferry Debate.\n"We will keep the ferry running," he said.\n'
     assert _said(text) == []
+
+
+def test_he_is_a_person_before_a_thing_that_spoke():
+    text = (
+        "Rolf Kessler, the harbour master, opened the meeting.\n"
+        "The message on the board called the plan \u201ca disgrace.\u201d\n"
+        "He said the pier would close in May.\n"
+    )
+    assert [s for s, _ in _said(text)][-1] == "Rolf Kessler"

@@ -403,8 +403,16 @@ class _Context:
 
     def by_pronoun(self, pronoun: str) -> Speaker | None:
         """The most recent speaker the pronoun can mean: a person of its gender for "he" and
-        "she" (not "the senator's campaign"); for "they", a group put forward since the last
-        person or organisation, else the most recent of them that can be "they"."""
+        "she", someone named or described as a person before anything else ("the message", "the
+        senator's campaign"); for "they", a group put forward since the last person or
+        organisation, else the most recent of them that can be "they"."""
+        if pronoun in ("he", "she"):
+            fits = [s for s in self.speakers if s.kind == "person" and s.gender in (None, pronoun)]
+            found = next((s for s in reversed(fits) if _personal(s)), fits[-1] if fits else None)
+            if found is None:
+                return None
+            self.guessed.discard(found.name)
+            return self.update(found, gender=pronoun)
         if pronoun == "they":
             for s in reversed(self.speakers):
                 if s.kind == "group":
@@ -412,11 +420,7 @@ class _Context:
                 if s.kind in ("person", "organization") and s.named:
                     break
         for s in reversed(self.speakers):
-            if pronoun in ("he", "she"):
-                if s.kind == "person" and s.gender in (None, pronoun) and not _POSSESSED.search(s.name):
-                    self.guessed.discard(s.name)
-                    return self.update(s, gender=pronoun)
-            elif pronoun == "it":
+            if pronoun == "it":
                 if s.kind in ("organization", "document"):
                     return s
             elif s.kind in ("organization", "group") or s.gender in (None, "they") or s.name in self.guessed:
@@ -543,6 +547,21 @@ _OWNER = re.compile(r"((?:[A-Z][\w.-]*\s+){0,3}[A-Z][\w-]*)['\u2019]s?\s+[a-z]")
 _POSSESSED = re.compile(r"\w['\u2019]s?\s")  # "the senator's campaign", "Lazar's counsel"
 _DETERMINERS = wordset("determiners")
 _ORG_NOUNS = lexicon.ORG_WORDS | set(lexicon.NOMINAL_ORG)
+
+
+_AGENT_RE = re.compile(
+    r"(?:er|or|ist|ian|ant|ent|man|woman|person|chief|aide|host|guest|friend|mother|father|wife|husband)$"
+)
+
+
+def _personal(speaker: Speaker) -> bool:
+    """Whether "he" or "she" can mean the speaker: someone named, or a description of a person
+    ("the moderator", "a retired teacher"), not of a thing ("the message", "the book") nor of
+    someone's campaign or office."""
+    if _POSSESSED.search(speaker.name):
+        return False
+    head = speaker.name.lower().split()[-1]
+    return speaker.named or head in lexicon.ROLE_WORDS or head in lexicon.PEOPLE_NOUNS or bool(_AGENT_RE.search(head))
 
 
 def _role_titles(role: str) -> set[str]:
