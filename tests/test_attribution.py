@@ -636,3 +636,14 @@ def test_he_is_a_person_before_a_thing_that_spoke():
         "He said the pier would close in May.\n"
     )
     assert [s for s, _ in _said(text)][-1] == "Rolf Kessler"
+
+
+def test_a_surname_quoted_before_the_full_name_is_the_full_name():
+    text = (
+        "The old telescope still works.\n"
+        'Moravec later described the instrument as "a patient old friend" in her memoir.\n'
+        "Its first director was Agnes Moravec, a physicist.\n"
+    )
+    found = attribute(article.parse(text, doc="t"))
+    assert [s.speaker for s in found.statements if s.kind != "narration"] == ["Agnes Moravec"]
+    assert [s.name for s in found.speakers] == ["Agnes Moravec"]

@@ -740,4 +740,4 @@ def name_gender(name: str) -> str | None:
     if len(words) < 2:
         return None
     guess = _detector().get_gender(words[0].strip("."))
-    return {"male": "he", "female": "she"}.get(guess)  # "mostly" guesses miss too often: Lindsey, Bernie
+    return {"male": "he", "mostly_male": "he", "female": "she", "mostly_female": "she"}.get(guess)

@@ -1175,9 +1175,12 @@ def attribute(article: Article, *, parse: bool = True) -> Attribution:
         statements.extend(found)
     # roles become known as the article goes on; give every statement the final one
     speakers = {s.name: s for s in ctx.speakers}
+    whole = _full_names(ctx.speakers, article.text)
+    speakers.update({full: replace(speakers[short], name=full) for short, full in whole.items()})
     final = tuple(
         replace(
             s,
+            speaker=whole.get(s.speaker, s.speaker) if s.speaker else None,
             role=speakers[s.speaker].role if s.speaker in speakers else None,
             speaker_kind=speakers[s.speaker].kind if s.speaker in speakers else None,
         )
@@ -1189,6 +1192,22 @@ def attribute(article: Article, *, parse: bool = True) -> Attribution:
         if s.speaker in used and all(o.name != s.speaker for o in ordered):
             ordered.append(speakers[s.speaker])
     return Attribution(statements=final, speakers=tuple(ordered))
+
+
+def _full_names(speakers: list[Speaker], text: str) -> dict[str, str]:
+    """A surname quoted before the article gives the full name ("Moravec described ...", and
+    only later "its first director was Agnes Moravec"): the one full name the article writes
+    with it, when it writes one."""
+    found: dict[str, str] = {}
+    names = {s.name for s in speakers}
+    for s in speakers:
+        if s.kind != "person" or not s.named or len(s.name.split()) != 1 or not s.name[:1].isupper():
+            continue
+        fuller = set(re.findall(rf"\b([A-Z][a-z]+(?: [A-Z]\.)? {re.escape(s.name)})\b", text))
+        fuller = {f for f in fuller if split_name(f) and split_name(f)[0] == f}  # type: ignore[index]
+        if len(fuller) == 1 and not (fuller & names):
+            found[s.name] = fuller.pop()
+    return found
 
 
 def paragraph_summary(statements: list[Statement] | tuple[Statement, ...], paragraph: int) -> tuple[str | None, str]:
