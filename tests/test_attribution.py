@@ -640,10 +640,10 @@ def test_he_is_a_person_before_a_thing_that_spoke():
 
 def test_a_surname_quoted_before_the_full_name_is_the_full_name():
     text = (
-        "The old telescope still works.\n"
-        'Moravec later described the instrument as "a patient old friend" in her memoir.\n'
-        "Its first director was Agnes Moravec, a physicist.\n"
+        "The old swing bridge still opens twice a day.\n"
+        'Kovar later described the bridge as "a stubborn mule" in her diary.\n'
+        "Its first engineer was Lena Kovar, a surveyor.\n"
     )
     found = attribute(article.parse(text, doc="t"))
-    assert [s.speaker for s in found.statements if s.kind != "narration"] == ["Agnes Moravec"]
-    assert [s.name for s in found.speakers] == ["Agnes Moravec"]
+    assert [s.speaker for s in found.statements if s.kind != "narration"] == ["Lena Kovar"]
+    assert [s.name for s in found.speakers] == ["Lena Kovar"]

@@ -419,7 +419,7 @@ def _subject_of(verb: Any, quoted: Callable[[int], bool] | None = None) -> Any |
             token = up  # "issued a statement saying ...", "in an article stating ...": who made it speaks
             continue
         if token.dep_ == "xcomp":
-            # "the win led Priebus to declare ...", "he was prompted to say ...": the one led speaks
+            # "the win led Kessler to declare ...", "he was prompted to say ...": the one led speaks
             controller = next(
                 (c for c in token.head.children if c.dep_ in ("dobj", "nsubjpass") and c.i < token.i), None
             )

@@ -484,7 +484,7 @@ class _Context:
         possessor = _OWNER.match(phrase.text)
         if possessor:
             named = split_name(possessor.group(1))
-            if named:  # "Mr. Sanders's campaign said": Sanders, too, was just put forward
+            if named:  # "Peter Holt's campaign said": Holt, too, was just put forward
                 self.by_name(named[0], None, named[2])
         if phrase.form == "name" and phrase.name:
             parsed = split_name(phrase.name)
@@ -535,7 +535,7 @@ class _Context:
             found = surnames if want == "person" and surnames else found
             if found:
                 # of two people with one surname, the one the article brought in first: a relative
-                # named later ("his wife, Ana Lazar") goes by her given name
+                # named later ("his sister, Ana Dorin") goes by her given name
                 return self._touch(
                     min(found, key=lambda s: self.first.get(s.name, 0)) if want == "person" else found[-1]
                 )
@@ -544,7 +544,7 @@ class _Context:
 
 _POSSESSIVES = {"her": "she", "his": "he", "its": "it", "their": "they"}
 _OWNER = re.compile(r"((?:[A-Z][\w.-]*\s+){0,3}[A-Z][\w-]*)['\u2019]s?\s+[a-z]")
-_POSSESSED = re.compile(r"\w['\u2019]s?\s")  # "the senator's campaign", "Lazar's counsel"
+_POSSESSED = re.compile(r"\w['\u2019]s?\s")  # "the senator's campaign", "Dorin's counsel"
 _DETERMINERS = wordset("determiners")
 _ORG_NOUNS = lexicon.ORG_WORDS | set(lexicon.NOMINAL_ORG)
 
@@ -1195,8 +1195,8 @@ def attribute(article: Article, *, parse: bool = True) -> Attribution:
 
 
 def _full_names(speakers: list[Speaker], text: str) -> dict[str, str]:
-    """A surname quoted before the article gives the full name ("Moravec described ...", and
-    only later "its first director was Agnes Moravec"): the one full name the article writes
+    """A surname quoted before the article gives the full name ("Kovar described ...", and only
+    later "its first engineer was Lena Kovar"): the one full name the article writes
     with it, when it writes one."""
     found: dict[str, str] = {}
     names = {s.name for s in speakers}
