@@ -5,6 +5,7 @@ python -m bench squad [--split ...]   answer quality on SQuAD 2.0 beside plain p
 python -m bench fit                   fit fusion weights and the refusal model (qa/data/)
 python -m bench encoders              query encoders side by side: torch, ONNX fp32, ONNX int8
 python -m bench library               a library of over 1,000 articles: full build against adding one
+python -m bench pronouns             pronoun resolution in attribution on the PolNeAR pronoun gold
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ def scale(sizes: list[int]) -> list[dict[str, float]]:
 
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] in ("squad", "fit", "encoders", "library", "quotes", "news", "same", "polnear"):
+    if len(sys.argv) > 1 and sys.argv[1] in ("squad", "fit", "encoders", "library", "quotes", "news", "same", "polnear", "pronouns"):
         import importlib
 
         importlib.import_module(f"bench.{sys.argv[1]}").main(sys.argv[2:])

@@ -1,6 +1,12 @@
 """Attribution on news articles written with their gold quotes first (tests/news/).
 
 python -m bench quotes [--folder tests/news] [--misses]
+python -m bench quotes --polnear DATA --pred OUT    # PolNeAR: OUT/<article>.json as `qa quotes --json` prints it
+
+With --polnear, every DATA/articles/<name>/rawtext.txt is read in one process, exactly as `qa quotes
+FILE --json` reads it, and its records are written to OUT/<name>.json, with the warm timings in
+OUT/_timing.json; `polnear_eval.py DATA --pred OUT` (../shared/news) then scores them. The warm speed,
+parser included, is printed per 1,000 words.
 
 A statement matches a gold quote when it covers more than 30% of the gold quote's characters
 (one-to-one, best overlap first). Recall: gold quotes matched; precision: statements (all but
@@ -154,11 +160,45 @@ def run(folder: Path, *, timing: bool = False) -> dict[str, Any]:
     return report
 
 
+def predict(data: Path, out: Path) -> dict[str, float]:
+    """`qa quotes --json` for every article of a PolNeAR folder, in one process; the warm speed."""
+    from qa.attribution.statements import attribute
+    from qa.text.reading import load_article
+
+    articles = sorted(p for p in (data / "articles").iterdir() if p.is_dir())
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    attribute(load_article(articles[0] / "rawtext.txt"))  # the parser and the name table load here
+    load_s = time.perf_counter() - started
+    seconds: dict[str, float] = {}
+    words = 0
+    for folder in articles:
+        path = folder / "rawtext.txt"
+        t0 = time.perf_counter()
+        art = load_article(path)
+        found = attribute(art)
+        units = [u for s in found.statements if s.kind != "narration" for u in s.units(art.text)]
+        seconds[folder.name] = time.perf_counter() - t0
+        words += len(art.text.split())
+        (out / f"{folder.name}.json").write_text(json.dumps(units, ensure_ascii=False, indent=2), encoding="utf-8")
+    (out / "_timing.json").write_text(json.dumps({"load_s": load_s, "seconds": seconds}))
+    return {"articles": len(articles), "words": words, "warm_s_per_1000_words": 1000 * sum(seconds.values()) / words}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench quotes", description=__doc__)
     parser.add_argument("--folder", default=str(ROOT / "tests" / "news"))
     parser.add_argument("--misses", action="store_true", help="print every miss and every unmatched statement")
+    parser.add_argument(
+        "--polnear", help="a PolNeAR folder (DATA/articles/<name>/rawtext.txt) to write predictions for"
+    )
+    parser.add_argument("--pred", help="where --polnear writes them")
     args = parser.parse_args(argv)
+    if args.polnear:
+        if not args.pred:
+            parser.error("--polnear needs --pred")
+        print(json.dumps(predict(Path(args.polnear), Path(args.pred)), indent=1))
+        return
     report = run(Path(args.folder), timing=True)
     scored = report.pop("_scored")
     if args.misses:

@@ -9,7 +9,7 @@ import pytest
 from qa.lang import en
 
 FILES = sorted(p.stem for p in en.HERE.glob("*.txt"))
-TABLES = {"particle_forms", "titles", "pronouns", "particle_lemmas", "role_gender"}
+TABLES = {"particle_forms", "titles", "pronouns", "particle_lemmas", "role_gender", "act_verbs"}
 GROUPED = {"opposites", "irregular"}
 
 # one row per file: words it must hold, and words it must not
@@ -48,6 +48,7 @@ EXAMPLES = {
     "org_words": (["university", "ministry", "inc."], ["mayor"]),
     "people_nouns": (["people", "experts"], ["company"]),
     "possessive_pronouns": (["his", "their"], ["him"]),
+    "quantity_words": (["most", "those", "half"], ["mayor"]),
     "question_words": (["what", "whats", "say"], ["mayor"]),
     "quoted_nouns": (["speaker", "interviewees"], ["mayor"]),
     "role_asked": (["job", "employer"], ["weather"]),
@@ -81,6 +82,8 @@ def test_the_tables():
     assert en.TITLES["mrs."] == "she" and en.TITLES["dr"] is None
     assert en.PARTICLE["pointed"] == "out" and en.PARTICLE["calls"] == "for|on"
     assert en.table("particle_lemmas") == {"point": "out"}
+    acts = en.grouped("act_verbs")
+    assert acts["accuse"] == ("dobj",) and "about" in acts["talk"] and "oprd" in acts["call"] and "say" not in acts
     gender = {role: p for p, roles in en.grouped("role_gender").items() for role in roles}
     assert gender["spokeswoman"] == "she" and gender["chairman"] == "he"
 

@@ -25,6 +25,7 @@ COMMITS = wordset("commit_verbs")
 PARTICLES = table("particle_lemmas")
 NOT_SAYING = wordset("not_saying")
 CLAUSE_ONLY = wordset("clause_only")
+ACTS = {lemma: frozenset((shapes or "").split()) for lemma, shapes in table("act_verbs").items()}
 DOC_NOUNS = frozenset(lexicon.NOMINAL_DOC) | wordset("doc_things")
 PRONOUNS = lexicon.PERSONS
 ENTITY_KINDS = {
@@ -35,6 +36,7 @@ ENTITY_KINDS = {
     "FAC": "organization",
 }
 GOVERNMENTS = wordset("governments")
+QUANTITIES = wordset("quantity_words")
 GROUP_NOUNS = wordset("group_nouns")
 ROLE_GENDER = {role: person for person, roles in grouped("role_gender").items() for role in roles}
 _CLAUSE_DEPS = frozenset({"ccomp", "parataxis"})
@@ -67,6 +69,7 @@ class Speech:
     subject: Phrase
     source: bool = False  # a document speaks ("the study found")
     clause: tuple[int, int] | None = None  # offsets of the reported words, when the parse shows them
+    act: bool = False  # a speech act with a noun phrase or infinitive for content ("urged them to wait")
 
 
 def speeches(doc: Any, start: int, end: int, quoted: Callable[[int], bool]) -> tuple[list[Speech], set[int]]:
@@ -82,19 +85,34 @@ def speeches(doc: Any, start: int, end: int, quoted: Callable[[int], bool]) -> t
         if token.idx < start or token.idx >= end or quoted(token.idx) or token.pos_ not in ("VERB", "AUX"):
             continue
         lemma = token.lemma_.lower()
-        if lemma not in SPEECH_LEMMAS and lemma not in DOC_LEMMAS:
-            continue
-        found = _speech(token, lemma, start, end, quoted)
+        listed = lemma in SPEECH_LEMMAS or lemma in DOC_LEMMAS or lemma in ACTS
+        found = (
+            (_speech(token, lemma, start, end, quoted) or _act(token, lemma, start, end, quoted)) if listed else None
+        )
         if found is None:
-            if _subject_of(token) is not None or token.dep_ in ("xcomp", "ccomp"):
+            beside = _beside_quote(token, start, end, quoted)
+            found = (True, beside) if beside is not None else None
+        if found is None:
+            if not listed:
+                continue
+            if _subject_of(token, quoted) is not None or token.dep_ in ("xcomp", "ccomp"):
                 rejected.add(token.idx)
             continue
         (own if found[0] else joined).append(found[1])
-    return own + joined, rejected
+    # reported speech before speech acts: "accused the board of delay, saying that ..." reports the clause
+    return [s for s in own + joined if not s.act] + [s for s in own + joined if s.act], rejected
+
+
+def _passive(token: Any) -> bool:
+    """'it was said', and a participle that says what was done to its subject: 'Reyes, asked
+    whether the house would survive, shrugged'."""
+    return any(c.dep_ in ("auxpass", "nsubjpass") for c in token.children) or (
+        token.tag_ == "VBN" and token.dep_ in ("advcl", "acl") and not any(c.dep_ == "aux" for c in token.children)
+    )
 
 
 def _speech(token: Any, lemma: str, start: int, end: int, quoted: Callable[[int], bool]) -> tuple[bool, Speech] | None:
-    if any(c.dep_ in ("auxpass", "nsubjpass") for c in token.children):
+    if _passive(token):
         return None  # "it was said"
     if token.dep_ == "xcomp" and token.head.lemma_.lower() in NOT_SAYING:
         return None  # "she declined to say"
@@ -103,7 +121,7 @@ def _speech(token: Any, lemma: str, start: int, end: int, quoted: Callable[[int]
     particle = next((c.text for c in token.children if c.dep_ == "prt"), "")
     if lemma in PARTICLES and particle.lower() != PARTICLES[lemma]:
         return None  # "pointed" alone, not "pointed out"
-    subject = _subject_of(token)
+    subject = _subject_of(token, quoted)
     phrase = phrase_of(subject) if subject is not None else None
     if phrase is None:
         return None
@@ -113,6 +131,7 @@ def _speech(token: Any, lemma: str, start: int, end: int, quoted: Callable[[int]
         or _object_then_that(token) is not None
         or _marked_clause(token)
         or _clause_before(token, phrase, start)
+        or _parenthetical(token)
     )
     if lemma == "call":
         clause = clause or any(c.dep_ in ("oprd", "xcomp") for c in token.children)
@@ -124,9 +143,115 @@ def _speech(token: Any, lemma: str, start: int, end: int, quoted: Callable[[int]
     has_quote = any(quoted(i) for i in range(start, end))
     if not clause and (lemma in CLAUSE_ONLY or document or not has_quote):
         return None
-    clause_span = _reported(token, phrase, start, end)
+    clause_span = _parenthetical_span(token, start, end) if _parenthetical(token) else None
+    clause_span = clause_span or _reported(token, phrase, start, end)
     speech = Speech(f"{token.text} {particle}".strip(), token.idx, phrase, source=document, clause=clause_span)
     return subject is not None and subject.head.i == token.i, speech
+
+
+def _act(token: Any, lemma: str, start: int, end: int, quoted: Callable[[int], bool]) -> tuple[bool, Speech] | None:
+    """'accused the council of waste', 'urged drivers to slow down', 'talked about the bridge': a
+    speech act whose content is what the verb takes in one of the shapes its row of the table
+    allows; the content runs from there to the end of the verb's words."""
+    shapes = ACTS.get(lemma)
+    if not shapes or _passive(token):
+        return None
+    if token.dep_ == "xcomp" and token.head.lemma_.lower() in NOT_SAYING:
+        return None
+    subject = _subject_of(token, quoted)
+    phrase = phrase_of(subject) if subject is not None else None
+    if phrase is None or phrase.kind == "document" or phrase.document:
+        return None
+    content = [
+        c
+        for c in token.children
+        if c.i > token.i
+        and (
+            c.dep_ in shapes
+            or (c.dep_ == "prep" and c.lower_ in shapes and any(g.dep_ in ("pobj", "pcomp") for g in c.children))
+        )
+    ]
+    if not content or any(_anonymity(c) for c in content):
+        return None
+    # whom the act is about belongs to it: "accused THE COUNCIL of waste", "called THE PLAN a disaster"
+    objects = [c for c in token.children if c.dep_ in ("dobj", "dative") and c.i > token.i]
+    first = min(min(t.i for t in c.subtree) for c in content + objects)
+    joined = {t.i for c in token.children if c.dep_ in ("conj", "cc") for t in c.subtree}  # "... and said"
+    words = [t for t in token.subtree if t.i >= first and start <= t.idx < end and t.i not in joined]
+    while words and words[-1].dep_ == "punct":
+        words.pop()
+    if not words:
+        return None
+    span = (words[0].idx, words[-1].idx + len(words[-1].text))
+    speech = Speech(token.text, token.idx, phrase, clause=span, act=True)
+    return subject is not None and subject.head.i == token.i, speech
+
+
+def quoting(doc: Any, start: int, end: int, quoted: Callable[[int], bool]) -> list[Speech]:
+    """The first verb between two offsets that quotes its subject without being a speech verb
+    (see `_quoting`), for a sentence no speech verb reads."""
+    found = next((q for t in doc if (q := _quoting(t, start, end, quoted)) is not None), None)
+    return [found] if found is not None else []
+
+
+def _quoting(token: Any, start: int, end: int, quoted: Callable[[int], bool]) -> Speech | None:
+    """'Ruiz summed up the plan as "a mess"', 'the crowd chanting "Open the bridge"': in a
+    sentence without a speech verb, a verb whose own words after it hold a quotation quotes
+    its subject, whatever the verb."""
+    if token.idx < start or token.idx >= end or quoted(token.idx) or token.pos_ != "VERB" or _passive(token):
+        return None
+    after = [c for c in token.children if c.i > token.i and c.dep_ not in ("conj", "cc", "punct", "advcl")]
+    words = [t for c in after for t in c.subtree if start <= t.idx < end]
+    if not any(quoted(t.idx) for t in words):
+        return None
+    subject = _subject_of(token, quoted)
+    phrase = phrase_of(subject) if subject is not None else None
+    if phrase is None or phrase.kind == "document" or phrase.document:
+        return None
+    words.sort(key=lambda t: t.i)
+    while words and words[-1].dep_ == "punct" and not quoted(words[-1].idx - 1):
+        words.pop()
+    if not words:
+        return None
+    span = (words[0].idx, words[-1].idx + len(words[-1].text))
+    return Speech(token.text, token.idx, phrase, clause=span, act=True)
+
+
+def _anonymity(content: Any) -> bool:
+    """'asked not to be named': a request to stay unnamed, not something said."""
+    return content.dep_ == "xcomp" and any(c.dep_ == "neg" for c in content.children) and content.tag_ == "VBN"
+
+
+def _beside_quote(token: Any, start: int, end: int, quoted: Callable[[int], bool]) -> Speech | None:
+    """'"Not on my watch," Hale interjected.' and '"Great news!" replied Dana Lee.': any verb
+    whose subject stands right after a quotation, with the verb before or after it and nothing
+    else of the sentence after them, reports that quotation, whatever the verb."""
+    if (
+        token.pos_ != "VERB"
+        or token.dep_ != "ROOT"
+        or any(c.dep_ in ("dobj", "ccomp", "xcomp") and not quoted(c.idx) for c in token.children)
+    ):
+        return None
+    subject = _subject_of(token, quoted)
+    if subject is None or subject.head.i != token.i:
+        return None
+    phrase = phrase_of(subject)
+    if phrase is None or (phrase.form == "description" and not phrase.definite):
+        return None
+    doc = token.doc
+    first = min(token.i, min(t.i for t in subject.subtree))
+    if first < 2 or doc[first - 1].text not in ('"', "\u201d", "''") or not quoted(doc[first - 1].idx - 1):
+        return None
+    if doc[first - 2].text not in (",", "?", "!", "\u2014"):
+        return None
+    last = max(max(t.i for t in subject.subtree), token.i)
+    rest = [t for t in doc[last + 1 :] if t.idx < end and not t.is_punct]
+    if len(rest) > 4:
+        return None  # "..., Hale said at a meeting of the board" is for the speech verbs
+    opening = next((i for i in range(start, doc[first - 1].idx) if quoted(i)), None)
+    if opening is None:
+        return None
+    return Speech(token.text, token.idx, phrase, clause=(opening, doc[first - 1].idx))
 
 
 def _reported(verb: Any, phrase: Phrase, start: int, end: int) -> tuple[int, int] | None:
@@ -153,6 +278,8 @@ def _reported(verb: Any, phrase: Phrase, start: int, end: int) -> tuple[int, int
             words.pop(0)  # "that", "whether", the "to" of "pledged to fund"; not "that number"
         while words and words[-1].dep_ == "punct":
             words.pop()
+        if words and words[0].i > verb.i and verb.dep_ == "relcl":
+            return words[0].idx, words[-1].idx + len(words[-1].text)  # "X, who said that Y, voted no"
         if words and words[0].i > verb.i:
             # after the verb the reported words run to the sentence's end: "..., but that Y",
             # ", adding that Z" are the same speaker's
@@ -213,6 +340,26 @@ def _finite(verb: Any) -> bool:
     )
 
 
+def _parenthetical(verb: Any) -> bool:
+    """'Still, she says, the winter hurt sales' and 'The merger, analysts said, may lift prices':
+    a cue set off inside the clause it reports, which the parser hangs from that clause."""
+    return (
+        verb.dep_ == "parataxis"
+        and verb.head.pos_ in ("VERB", "AUX")
+        and not any(c.dep_ in ("dobj", "ccomp", "xcomp") for c in verb.children)
+    )
+
+
+def _parenthetical_span(verb: Any, start: int, end: int) -> tuple[int, int] | None:
+    """The reported clause around a parenthetical cue: the words of the clause it hangs from."""
+    words = [t for t in verb.head.subtree if start <= t.idx < end]
+    while words and words[-1].dep_ == "punct":
+        words.pop()
+    while words and words[0].dep_ == "punct":
+        words.pop(0)
+    return (words[0].idx, words[-1].idx + len(words[-1].text)) if words else None
+
+
 def _clause_before(verb: Any, phrase: Phrase, start: int) -> bool:
     """'Prices will rise, the union said': the reported clause comes first, ended by a comma."""
     doc = verb.doc
@@ -245,16 +392,39 @@ def _clause_after(verb: Any) -> bool:
     return any(c.dep_ in ("dobj", "dative") and any(g.dep_ == "ccomp" for g in c.children) for c in verb.children)
 
 
-def _subject_of(verb: Any) -> Any | None:
+def _subject_of(verb: Any, quoted: Callable[[int], bool] | None = None) -> Any | None:
     """The verb's own subject, or, for a participle or a second verb joined to the first
-    ('..., saying ...', '... but said ...'), the subject of the verb it hangs from."""
+    ('..., saying ...', '... but said ...'), the subject of the verb it hangs from. A subject
+    inside a quotation is the quotation's, not the speaker ('"Great news!" replied Dana Lee')."""
     token = verb
     for _ in range(3):
         for child in token.children:
-            if child.dep_ == "nsubj":
-                return _antecedent(child) if child.lower_ == "who" and token.dep_ != "relcl" else child
+            if child.dep_ == "nsubj" and not (quoted is not None and quoted(child.idx)):
+                if child.lower_ in ("who", "that") and token.dep_ == "relcl":
+                    return token.head  # "Ron Dale, who told a newspaper that ..."
+                return _antecedent(child) if child.lower_ == "who" else child
         if token.dep_ == "relcl":  # "a person who said ..."
             return token.head
+        if token.dep_ == "acl" and token.tag_ == "VBG" and token.head.pos_ in ("NOUN", "PROPN"):
+            noun = token.head
+            if (
+                noun.head.lower_ == "with"
+                or noun.pos_ == "PROPN"
+                or (noun.tag_ == "NNS" and noun.lemma_ not in DOC_NOUNS)
+            ):
+                return noun  # "with economists saying ..."
+            up = noun.head.head if noun.head.dep_ == "prep" else noun.head
+            if up.pos_ not in ("VERB", "AUX"):
+                return None
+            token = up  # "issued a statement saying ...", "in an article stating ...": who made it speaks
+            continue
+        if token.dep_ == "xcomp":
+            # "the win led Kessler to declare ...", "he was prompted to say ...": the one led speaks
+            controller = next(
+                (c for c in token.head.children if c.dep_ in ("dobj", "nsubjpass") and c.i < token.i), None
+            )
+            if controller is not None:
+                return controller
         if token.dep_ in ("advcl", "conj", "xcomp") and (token.tag_ in ("VBG", "VBD", "VBZ", "VBP", "VB")):
             token = token.head
             continue
@@ -335,8 +505,16 @@ def phrase_of(token: Any) -> Phrase | None:
         if lower in PRONOUNS:
             return Phrase(token.text, token.idx, token.idx + len(token.text), "pronoun", head=lower)
         return None
+    if (lower in QUANTITIES or token.tag_ == "CD") and token.dep_ == "nsubj":
+        own = _span(token)  # "most of them said", "those surveyed say", "43 said the same"
+        if own:
+            return Phrase(
+                _text(own), own[0].idx, own[-1].idx + len(own[-1].text), "description", kind="group", head=lower
+            )
     if token.tag_ in ("WP", "WDT", "DT", "EX") or (token.pos_ not in ("NOUN", "PROPN") and _entity(token) is None):
         return None
+    if token.ent_type_ in ("DATE", "TIME"):
+        return None  # "On Friday said ...": a day never speaks
     if lower.rstrip(".") in lexicon.TITLE_WORDS:
         named = _name_after_title(token)  # "said Coun. Sarah Kirby-Yung": the parser took the title
         if named is not None:
@@ -486,6 +664,8 @@ def mentions(doc: Any, start: int, end: int, quoted: Callable[[int], bool]) -> I
                 yield phrase
             elif subject and phrase.form == "description" and phrase.text.istitle() and " " not in phrase.text:
                 yield phrase  # a surname the tagger took for a noun: "Desrosiers refused ..."
+            elif subject and phrase.form == "description" and phrase.kind == "group" and not phrase.definite:
+                yield phrase  # "Mexican officials met ...": whom a "they" after it may mean
 
 
 def according(doc: Any, start: int, end: int, quoted: Callable[[int], bool]) -> Speech | None:

@@ -19,14 +19,21 @@ from qa.lang.en import wordset
 from qa.text.article import Article, Paragraph
 from qa.text.reading import is_caption
 
-KINDS = ("direct", "partial", "indirect", "source", "narration")
-SETTINGS_VERSION = 13  # bump when the rules change, so old indexes are rebuilt
+KINDS = ("direct", "partial", "indirect", "act", "source", "narration")
+SETTINGS_VERSION = 14  # bump when the rules change, so old indexes are rebuilt
 
 _OPEN_QUOTES = "\u201c"
 _CLOSE_QUOTES = "\u201d"
 _CUE_RE = re.compile(r"\b(?P<verb>" + "|".join(lexicon.VERBS) + r")\b(?:\s+(?P<particle>out|for|on)\b)?", re.IGNORECASE)
 _ACCORDING_RE = re.compile(r"\baccording to\b", re.IGNORECASE)
 _NAME_TOKEN = r"(?:[A-Z][\w'\u2019.&-]*|\d[\w-]*)"
+_WHO = r"(?:he|she|they|it|we|I|(?:[A-Z][\w'\u2019.-]*\s+){0,3}[A-Z][\w'\u2019.-]*)"
+# the cue right after a quotation that ends in "?" or "!": '"Can we win?" Ruiz asked.'
+_CUE_AFTER_RE = re.compile(
+    rf"(?:{_WHO}\s+(?:\w+ly\s+)?(?:{'|'.join(lexicon.VERBS)})\b"
+    rf"|(?:{'|'.join(lexicon.VERBS)})\s+{_WHO}\s*[.,;]"
+    rf"|{_WHO}\s+[a-z]+ed\s*[.,;])"
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,7 @@ class Statement:
     speaker_kind: str | None = None  # the speaker's kind: person, organization, group, document
     mention: Mention | None = None  # the words that name the speaker for this statement
     clause: tuple[int, int] | None = None  # offsets of the reported words, for reported speech
+    clauses: tuple[tuple[int, int], ...] = ()  # more reported words of the same speaker in the sentence
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -126,12 +134,23 @@ class Statement:
             "sentence_end": self.span_end,
         }
         spans = self.quote_spans(source)
-        if self.kind in ("indirect", "source", "partial") and self.clause and len(spans) < 2:
-            a, b = self.clause  # reported speech: the reported words
-            return [{**base, "text": source[a:b], "start": a, "end": b, **sentence}]
+        if self.kind in ("indirect", "source", "partial", "act") and self.clause and len(spans) < 2:
+            # reported speech: the reported words, and any more the speaker is reported to have said
+            # in the same sentence ("Work will start in May, officials said, though they said ...")
+            return [
+                {**base, "text": source[a:b], "start": a, "end": b, **sentence}
+                for a, b in sorted([self.clause, *self.clauses])
+            ]
+        # reported words beside a quotation: "Work starts in May, Hale said, adding, '...'"
+        told = [
+            (a, b)
+            for a, b in ([self.clause] if self.kind == "direct" and self.clause else [])
+            if not any(a < y and b > x for x, y in spans) and b <= self.start
+        ]
+        told_units = [{**base, "text": source[a:b], "start": a, "end": b, **sentence} for a, b in told]
         if len(spans) < 2 or not (self.kind == "direct" or self._only_quotes_and_cue(source, spans)):
-            return [{**base, **sentence}]
-        return [{**base, "text": source[a:b], "start": a, "end": b, **sentence} for a, b in spans]
+            return [*told_units, {**base, **sentence}]
+        return [*told_units, *({**base, "text": source[a:b], "start": a, "end": b, **sentence} for a, b in spans)]
 
 
 @dataclass(frozen=True)
@@ -259,6 +278,9 @@ def sentence_spans(text: str, masked: str | None = None) -> list[tuple[int, int]
             if k < n and not (masked[k].isupper() or masked[k].isdigit() or masked[k] in "\"\u201c'(_"):
                 i = j
                 continue
+            if ch in "?!" and masked[i - 1] == "_" and _CUE_AFTER_RE.match(masked, k):
+                i = j  # the quotation's own cue follows: '"Can we win?" Ruiz asked.'
+                continue
             word = re.search(r"([\w.]+)$", masked[start:i])
             token = word.group(1).lower() if word else ""
             if ch == "." and (
@@ -276,6 +298,9 @@ def sentence_spans(text: str, masked: str | None = None) -> list[tuple[int, int]
     if start < n and text[start:].strip():
         spans.append((start, n))
     return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+_TIME_WORDS = frozenset(lexicon.WEEKDAYS) | frozenset(lexicon.MONTHS)
 
 
 def _clean(segment: str) -> str:
@@ -341,6 +366,8 @@ def split_name(segment: str) -> tuple[str, str | None, str | None] | None:
     name = " ".join(run).strip(".,")
     if not name or name.lower() in lexicon.STOP_CAPS or name.lower() in lexicon.PERSONS:
         return None
+    if name in _TIME_WORDS:
+        return None  # "The mayor on Friday called ...": a day is never who speaks
     if head:
         words = [w.lower().strip(".,") for w in head]
         if any(w in lexicon.ROLE_WORDS for w in words):
@@ -360,9 +387,11 @@ class _Context:
 
     speakers: list[Speaker] = field(default_factory=list)
     guessed: set[str] = field(default_factory=set)  # genders read from a given name only: "they" may still mean them
+    first: dict[str, int] = field(default_factory=dict)  # the order in which the article introduced them
 
     def _touch(self, speaker: Speaker) -> Speaker:
         self.speakers = [s for s in self.speakers if s.name != speaker.name] + [speaker]
+        self.first.setdefault(speaker.name, len(self.first))
         return speaker
 
     def update(self, speaker: Speaker, **changes: object) -> Speaker:
@@ -373,12 +402,25 @@ class _Context:
         return self._touch(new)
 
     def by_pronoun(self, pronoun: str) -> Speaker | None:
+        """The most recent speaker the pronoun can mean: a person of its gender for "he" and
+        "she", someone named or described as a person before anything else ("the message", "the
+        senator's campaign"); for "they", a group put forward since the last person or
+        organisation, else the most recent of them that can be "they"."""
+        if pronoun in ("he", "she"):
+            fits = [s for s in self.speakers if s.kind == "person" and s.gender in (None, pronoun)]
+            found = next((s for s in reversed(fits) if _personal(s)), fits[-1] if fits else None)
+            if found is None:
+                return None
+            self.guessed.discard(found.name)
+            return self.update(found, gender=pronoun)
+        if pronoun == "they":
+            for s in reversed(self.speakers):
+                if s.kind == "group":
+                    return s
+                if s.kind in ("person", "organization") and s.named:
+                    break
         for s in reversed(self.speakers):
-            if pronoun in ("he", "she"):
-                if s.kind == "person" and s.gender in (None, pronoun):
-                    self.guessed.discard(s.name)
-                    return self.update(s, gender=pronoun)
-            elif pronoun == "it":
+            if pronoun == "it":
                 if s.kind in ("organization", "document"):
                     return s
             elif s.kind in ("organization", "group") or s.gender in (None, "they") or s.name in self.guessed:
@@ -439,6 +481,11 @@ class _Context:
         introduces someone new ("a union representative")."""
         if phrase.form == "pronoun":
             return self.by_pronoun(phrase.head)
+        possessor = _OWNER.match(phrase.text)
+        if possessor:
+            named = split_name(possessor.group(1))
+            if named:  # "Peter Holt's campaign said": Holt, too, was just put forward
+                self.by_name(named[0], None, named[2])
         if phrase.form == "name" and phrase.name:
             parsed = split_name(phrase.name)
             title = parsed[2] if parsed else None
@@ -473,6 +520,8 @@ class _Context:
         """A name put forward by narration: pronouns and descriptions after it may mean it."""
         if phrase.form == "name":
             self.by_phrase(phrase)
+        elif phrase.form == "description" and phrase.kind == "group" and not phrase.definite:
+            self.by_phrase(phrase)  # "Mexican officials conducted a poll": "they" after it may mean them
         elif phrase.form == "description":
             self._known_part(phrase.text)
 
@@ -481,15 +530,38 @@ class _Context:
         a person before an organisation."""
         lowered = word.lower()
         for want in ("person", "organization"):
-            for s in reversed(self.speakers):
-                if s.named and s.kind == want and lowered in (t.lower() for t in s.name.split()):
-                    return self._touch(s)
+            found = [s for s in self.speakers if s.named and s.kind == want and lowered in s.name.lower().split()]
+            surnames = [s for s in found if s.name.lower().split()[-1] == lowered]
+            found = surnames if want == "person" and surnames else found
+            if found:
+                # of two people with one surname, the one the article brought in first: a relative
+                # named later ("his sister, Ana Dorin") goes by her given name
+                return self._touch(
+                    min(found, key=lambda s: self.first.get(s.name, 0)) if want == "person" else found[-1]
+                )
         return None
 
 
 _POSSESSIVES = {"her": "she", "his": "he", "its": "it", "their": "they"}
+_OWNER = re.compile(r"((?:[A-Z][\w.-]*\s+){0,3}[A-Z][\w-]*)['\u2019]s?\s+[a-z]")
+_POSSESSED = re.compile(r"\w['\u2019]s?\s")  # "the senator's campaign", "Dorin's counsel"
 _DETERMINERS = wordset("determiners")
 _ORG_NOUNS = lexicon.ORG_WORDS | set(lexicon.NOMINAL_ORG)
+
+
+_AGENT_RE = re.compile(
+    r"(?:er|or|ist|ian|ant|ent|man|woman|person|chief|aide|host|guest|friend|mother|father|wife|husband)$"
+)
+
+
+def _personal(speaker: Speaker) -> bool:
+    """Whether "he" or "she" can mean the speaker: someone named, or a description of a person
+    ("the moderator", "a retired teacher"), not of a thing ("the message", "the book") nor of
+    someone's campaign or office."""
+    if _POSSESSED.search(speaker.name):
+        return False
+    head = speaker.name.lower().split()[-1]
+    return speaker.named or head in lexicon.ROLE_WORDS or head in lexicon.PEOPLE_NOUNS or bool(_AGENT_RE.search(head))
 
 
 def _role_titles(role: str) -> set[str]:
@@ -517,6 +589,9 @@ class _Cue:
     at: int = 0  # offset of the cue in the paragraph
     mention: Mention | None = None  # the words naming the speaker, offsets in the paragraph
     clause: tuple[int, int] | None = None  # the reported words, offsets in the paragraph
+    act: bool = False  # a speech act: "urged the council to wait"
+    more: tuple[tuple[int, int], ...] = ()  # more reported words of the same speaker, offsets in the paragraph
+    label: bool = False  # a speaker's name and a colon before their words
 
 
 def _subject_before(prefix: str, ctx: _Context) -> tuple[Speaker, str | None] | None:
@@ -662,12 +737,24 @@ def _doc_subject(masked: str, start: int, end: int, ctx: _Context) -> _Cue | Non
 
 
 def _parsed_cue(
-    text: str, parsed: Any, start: int, end: int, quoted: Callable[[int], bool], ctx: _Context
+    text: str,
+    parsed: Any,
+    start: int,
+    end: int,
+    quoted: Callable[[int], bool],
+    ctx: _Context,
+    *,
+    quoting: bool = False,
 ) -> tuple[_Cue | None, set[int]]:
     """The sentence's "according to" source, else its first speech verb whose subject the
-    parse can name; and the offsets of verbs the parse found not to report speech."""
-    source = speech.according(parsed, start, end, quoted)
-    found_speech, rejected = speech.speeches(parsed, start, end, quoted)
+    parse can name; and the offsets of verbs the parse found not to report speech. With
+    `quoting`, the first verb that quotes its subject instead."""
+    rejected: set[int] = set()
+    if quoting:
+        source, found_speech = None, speech.quoting(parsed, start, end, quoted)
+    else:
+        source = speech.according(parsed, start, end, quoted)
+        found_speech, rejected = speech.speeches(parsed, start, end, quoted)
     for found in ([source] if source else []) + found_speech:
         phrase = found.subject
         if phrase.form == "description" and phrase.definite:
@@ -694,8 +781,41 @@ def _parsed_cue(
             cue = f"{text[phrase.start : found.at].strip()} {found.cue}"  # "Qi warned", "he said"
         kind_source = found.source or speaker.kind == "document"
         clause = speech.according_clause(parsed, found, start, end) if found is source else found.clause
-        return _Cue(speaker, cue, source=kind_source, at=found.at, mention=mention, clause=clause), rejected
+        more = _more_clauses(found, speaker, clause, found_speech) if clause and found is not source else ()
+        cued = _Cue(
+            speaker, cue, source=kind_source, at=found.at, mention=mention, clause=clause, act=found.act, more=more
+        )
+        return cued, rejected
     return None, rejected
+
+
+def _more_clauses(
+    chosen: speech.Speech, speaker: Speaker, clause: tuple[int, int], found: list[speech.Speech]
+) -> tuple[tuple[int, int], ...]:
+    """The reported words of the sentence's other speech verbs of the same speaker: the same
+    subject ("accused the board of delay and said ..."), or a pronoun that can only mean them
+    ("..., officials said, although they said ..."); none that overlap words already taken."""
+    taken = [clause]
+    for other in found:
+        if other is chosen or other.clause is None or other.source:
+            continue
+        a, b = other.clause
+        if any(a < y and b > x for x, y in taken):
+            continue
+        phrase = other.subject
+        same = phrase.start == chosen.subject.start or (phrase.form == "pronoun" and _agrees(phrase.head, speaker))
+        if same:
+            taken.append(other.clause)
+    return tuple(taken[1:])
+
+
+def _agrees(pronoun: str, speaker: Speaker) -> bool:
+    """Whether a pronoun can mean the speaker: number, kind and a known gender."""
+    if pronoun in ("he", "she"):
+        return speaker.kind == "person" and speaker.gender in (None, pronoun)
+    if pronoun == "they":
+        return speaker.kind == "group" or speaker.gender == "they"
+    return speaker.kind in ("organization", "document")
 
 
 def _find_cue(
@@ -708,12 +828,46 @@ def _find_cue(
     quoted: Callable[[int], bool] | None = None,
 ) -> _Cue | None:
     rejected: set[int] = set()
+    label = _speaker_label(masked, start, end, ctx) if start == 0 else None
+    if label:
+        return label
     if parsed is not None and quoted is not None:
         found, rejected = _parsed_cue(text, parsed, start, end, quoted, ctx)
         if found:
             return found
     found = _pattern_cue(text, masked, start, end, ctx, rejected)
-    return replace(found, mention=_mention_near(masked, start, end, found)) if found else None
+    if found:
+        return replace(found, mention=_mention_near(masked, start, end, found))
+    if parsed is not None and quoted is not None:
+        return _parsed_cue(text, parsed, start, end, quoted, ctx, quoting=True)[0]
+    return None
+
+
+_LABEL_RE = re.compile(r"((?:[A-Z][\w.'\u2019-]*\s+){0,3}[A-Z][\w.'\u2019-]*)\s*:\s+(?=\S)")
+_CAPTION_LABELS = wordset("caption_labels")
+
+
+def _speaker_label(masked: str, start: int, end: int, ctx: _Context) -> _Cue | None:
+    """'Ana Ruiz: the ferry will run all winter' and the 'RUIZ: ...' of a transcript: a name and a
+    colon opening a paragraph label what follows as that speaker's words."""
+    m = _LABEL_RE.match(masked, start, end)
+    if not m or m.group(1).lower() in _CAPTION_LABELS or m.end() >= end:
+        return None
+    if re.fullmatch(r"[A-Z][a-z]+(?:ing|ed)", m.group(1)):
+        return None  # "Contributing: ...", "Revealed: ...": a label of the page, not a name
+    parsed = split_name(m.group(1))
+    if parsed is None:
+        return None
+    name, role, title = parsed
+    if name.isupper() and len(name.split()) == 1:
+        speaker = ctx._known_part(name.title())  # a transcript's "RUIZ:" is someone named before
+        if speaker is None:
+            return None
+    else:
+        speaker = ctx.by_name(name, role, title)
+    clause = (m.end(), len(masked[:end].rstrip().rstrip(".")))
+    mention = Mention(m.group(1), m.start(1), m.end(1), "name")
+    return _Cue(speaker, ":", at=m.end(1), mention=mention, clause=clause, label=True)
 
 
 def _mention_near(masked: str, start: int, end: int, cue: _Cue) -> Mention | None:
@@ -886,7 +1040,9 @@ def _paragraph_statements(
         mention: Mention | None = None
         if cue:
             speaker = cue.speaker
-            kind = _cued_kind(cue, bool(full), bool(unit_quotes) and quoted_chars >= 0.8 * (u_end - u_start - len(cue.cue)))
+            kind = _cued_kind(
+                cue, bool(full), bool(unit_quotes) and quoted_chars >= 0.8 * (u_end - u_start - len(cue.cue))
+            )
             cue_text = cue.cue
             if cue.mention:
                 m = cue.mention
@@ -901,7 +1057,7 @@ def _paragraph_statements(
             speaker, kind, cue_text = previous[0], previous[1], None
         else:
             speaker, kind, cue_text = None, "narration", None
-            if parsed is not None:
+            if parsed is not None and not _title_case(text[u_start:u_end]):
                 for phrase in speech.mentions(parsed, u_start, u_end, quoted):
                     ctx.mention(phrase)
         if kind == "direct" and full:
@@ -924,6 +1080,7 @@ def _paragraph_statements(
             quotes=tuple(text[s:e] for s, e in unit_quotes),
             mention=mention,
             clause=(para.start + cue.clause[0], para.start + cue.clause[1]) if cue and cue.clause else None,
+            clauses=tuple((para.start + a, para.start + b) for a, b in cue.more) if cue else (),
         )
         if result and cue is None and result[-1].speaker == stmt.speaker and result[-1].kind == kind:
             result[-1] = _joined(result[-1], stmt, text, para.start)
@@ -945,8 +1102,12 @@ def _cued_kind(cue: Any, full: bool, mostly_quoted: bool) -> str:
         or (speaker.kind == "organization" and (speaker.role or "") in lexicon.NOMINAL_DOC)
     ):
         return "source"
-    if full:
+    if full and not cue.label:
         return "direct"
+    if cue.label:
+        return "partial" if mostly_quoted else "indirect"
+    if cue.act:
+        return "act"
     return "partial" if mostly_quoted else "indirect"
 
 
@@ -960,6 +1121,7 @@ def _joined(prev: Statement, stmt: Statement, text: str, offset: int) -> Stateme
         span_end=stmt.span_end,
         quotes=prev.quotes + stmt.quotes,
         clause=(prev.clause[0], stmt.end) if prev.clause else None,
+        clauses=prev.clauses + stmt.clauses,
     )
 
 
@@ -969,7 +1131,14 @@ def _is_caption(text: str) -> bool:
     if is_caption(text):
         return True
     stripped = text.rstrip()
-    return len(stripped.split()) <= 20 and stripped[-1:] not in ".!?\"'\u201d\u2019)\u2026"
+    return len(stripped.split()) <= 20 and stripped[-1:] not in ".!?;\"'\u201d\u2019)\u2026"
+
+
+def _title_case(text: str) -> bool:
+    """A headline set in title case ("A Meaningful Exchange Actually Happened"): its capitals
+    say nothing about names, so it puts no one forward."""
+    words = [w for w in re.findall(r"[A-Za-z][\w'\u2019-]*", text) if len(w) > 3]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
 def _repeats(before: str, text: str, quotes: list[tuple[int, int]]) -> bool:
@@ -1006,9 +1175,12 @@ def attribute(article: Article, *, parse: bool = True) -> Attribution:
         statements.extend(found)
     # roles become known as the article goes on; give every statement the final one
     speakers = {s.name: s for s in ctx.speakers}
+    whole = _full_names(ctx.speakers, article.text)
+    speakers.update({full: replace(speakers[short], name=full) for short, full in whole.items()})
     final = tuple(
         replace(
             s,
+            speaker=whole.get(s.speaker, s.speaker) if s.speaker else None,
             role=speakers[s.speaker].role if s.speaker in speakers else None,
             speaker_kind=speakers[s.speaker].kind if s.speaker in speakers else None,
         )
@@ -1022,13 +1194,29 @@ def attribute(article: Article, *, parse: bool = True) -> Attribution:
     return Attribution(statements=final, speakers=tuple(ordered))
 
 
+def _full_names(speakers: list[Speaker], text: str) -> dict[str, str]:
+    """A surname quoted before the article gives the full name ("Kovar described ...", and only
+    later "its first engineer was Lena Kovar"): the one full name the article writes
+    with it, when it writes one."""
+    found: dict[str, str] = {}
+    names = {s.name for s in speakers}
+    for s in speakers:
+        if s.kind != "person" or not s.named or len(s.name.split()) != 1 or not s.name[:1].isupper():
+            continue
+        fuller = set(re.findall(rf"\b([A-Z][a-z]+(?: [A-Z]\.)? {re.escape(s.name)})\b", text))
+        fuller = {f for f in fuller if split_name(f) and split_name(f)[0] == f}  # type: ignore[index]
+        if len(fuller) == 1 and not (fuller & names):
+            found[s.name] = fuller.pop()
+    return found
+
+
 def paragraph_summary(statements: list[Statement] | tuple[Statement, ...], paragraph: int) -> tuple[str | None, str]:
     """(speaker, kind) that best describes one paragraph, as in the gold attribution."""
     mine = [s for s in statements if s.paragraph == paragraph and s.kind != "narration"]
     if not mine:
         return None, "narration"
     kinds = {s.kind for s in mine}
-    for kind in ("direct", "source", "indirect", "partial"):
+    for kind in ("direct", "source", "indirect", "partial", "act"):
         if kind in kinds:
-            return mine[0].speaker, "indirect" if kind == "partial" else kind
+            return mine[0].speaker, "indirect" if kind in ("partial", "act") else kind
     return mine[0].speaker, mine[0].kind
