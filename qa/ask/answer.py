@@ -8,11 +8,19 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from qa.ask.checks import DATED_DEPTH, lacking_form
-from qa.ask.conversation import Conversation, naming, points_back
-from qa.ask.intents import AFTER_SEARCH, INTENTS, WHO_SAID, without
+from qa.ask.conversation import Conversation, naming
+from qa.ask.intents import AFTER_SEARCH, INTENTS, WHO_SAID, describes_no_one, unresolved_note, without
 from qa.ask.passages import event_lead, leading_article, placed_by_description
 from qa.ask.question import Question, Vocabulary, foreign_names, topic_words, unknown_names, unknown_numbers
-from qa.ask.refusal import Refusal, decide, decision_features, parse_ranges, parsed_features, refusal_model
+from qa.ask.refusal import (
+    Refusal,
+    decide,
+    decision_features,
+    parse_ranges,
+    parsed_features,
+    refusal_model,
+    strongest,
+)
 from qa.ask.render import as_text, render
 from qa.ask.reply import Answer, abstain
 from qa.ask.search import Hit, Searcher
@@ -121,7 +129,9 @@ def query_of(turn: Turn) -> str:
     a follow-up that leans on the turn before, with the person it means or that turn's words."""
     text, context = turn.text, turn.context
     used = turn.speaker_terms
-    query = without(text, used) if turn.confined is not None and used and turn.topic else text
+    # the words that named the speaker asked about are left out: their passages lead anyway
+    said = turn.confined is not None or (turn.asked is not None and bool(turn.focus))
+    query = without(text, used) if said and used and turn.topic else text
     if not turn.leans or turn.confined is not None:
         return query
     carried, person = turn.carried[0], turn.person
@@ -130,14 +140,14 @@ def query_of(turn: Turn) -> str:
         # question about Lena Park asks "Where does Lena Park teach?"; "that" still points
         # at what the last turn asked ("What share of its workforce is that?")
         query = naming(query, carried[0].name, turn.question.pronoun)
-        return f"{context.asked} {query}" if points_back(text) else query
+        return f"{context.question or context.asked} {query}"
     if person is not None:
         # a person the article names without quoting: "What was named after Alexandre Yersin?"
-        return naming(query, person, turn.question.pronoun)
+        return f"{context.question or context.asked} {naming(query, person, turn.question.pronoun)}"
     if not carried:
         # otherwise it is searched after the turn it leans on: "How often?" after "What
         # will the province send?"
-        return f"{context.asked} {query}"
+        return f"{context.question or context.asked} {query}"
     return query
 
 
@@ -148,13 +158,21 @@ def search(turn: Turn) -> Found:
     surface, chunk_terms = vocabulary(searcher)
     pool = turn.restrict if turn.restrict is not None else list(chunk_terms)
     boost = [s.name for s in turn.focus] if turn.focus and turn.confined is None else []
+    if not boost and turn.unresolved:
+        # "he" could be several people: the closest passage among theirs comes first
+        boost = [s.name for s in turn.unresolved]
     # with several articles and none picked, "the article" whose coverage the refusal reads is
     # the one the best passage stands in, as it is when an index holds one article
     lead = leading_article(searcher, query, turn.restrict, boost, text) if turn.scope is None else None
     if lead is not None:
         pool = [i for i in pool if searcher.chunks[i].doc == lead]
         surface = article_words(searcher, lead)
-    covered = set().union(*(chunk_terms[i] for i in pool)) if pool else set()
+    # a word is missing only when the whole article (the one picked or led to) lacks it, not
+    # only the passages of the speaker the search keeps to
+    whole = turn.scope if turn.scope is not None else list(range(len(chunk_terms)))
+    if lead is not None:
+        whole = [i for i in whole if searcher.chunks[i].doc == lead]
+    covered = set().union(*(chunk_terms[i] for i in whole)) if whole else set()
     # for coverage, the words that found a speaker count too; a follow-up's are those it was
     # searched with ("Where does Lena Park teach?")
     everything = topic_words(query if turn.leans else text, set())
@@ -167,7 +185,7 @@ def search(turn: Turn) -> Found:
         everything = topic_words(query if turn.leans else typed, set())
         unmatched = [w for w, stem in everything.items() if stem not in covered]
     vectors = searcher.encode_many([query, *unmatched])
-    limited = turn.restrict is not None or lead is not None
+    limited = turn.scope is not None or lead is not None
     missing = still_missing(searcher, unmatched, vectors[1:], covered if limited else None)
     if missing:  # the parse is read only where a word is missing (it costs a model load when cold)
         kinds = turn.question.kinds
@@ -186,7 +204,7 @@ def search(turn: Turn) -> Found:
         )
         if h.chunk_id not in exclude
     ]
-    found = Found(query, ranked, surface, everything, missing, lead)
+    found = Found(query, ranked, surface, everything, missing, lead, repeat=unresolved_note(turn))
     if not ranked and exclude and turn.confined:
         # nothing new from this speaker: say so, and show again what there is
         found.ranked = searcher.rank(text, restrict=turn.restrict, vector=vectors[:1], limit=turn.k + 10)
@@ -196,27 +214,32 @@ def search(turn: Turn) -> Found:
 
 
 def refuse(searcher: Retriever, turn: Turn, found: Found) -> Answer | None:
-    """The refusal, when the article does not answer: a name or figure it never writes, else
-    the calibrated decision on the best passages; None to answer. A where or when question
-    about the event the article reports may turn to its lead instead (moved first in `found`)."""
+    """The refusal, when the article does not answer: one calibrated decision over what the
+    best passages and the whole article offer, and over what the question names that the
+    article lacks; None to answer. A where or when question about the event the article
+    reports may turn to its lead instead (moved first in `found`)."""
     text = turn.text
-    # a person, place or firm the article never names, or a figure it never writes: whatever
-    # passage comes close is about someone else ("How many models does Peru have?")
-    foreign = foreign_names(text, found.surface) + unknown_numbers(text, found.surface)
-    if foreign:
-        return abstain(text, f"the article never mentions {', '.join(foreign)}", turn.focus_name)
     if not (turn.topic or not turn.focus):
         return None
+    foreign = foreign_names(text, found.surface) + unknown_numbers(text, found.surface)
+    lacking = lacking_form(searcher, text, found.ranked[:DATED_DEPTH])
+    values = decision_features(searcher, text, found.ranked, found.everything, found.missing)
+    values.update(
+        {
+            "foreign": float(bool(foreign)),
+            "lacking_form": float(lacking is not None),
+            "no_one_described": float(describes_no_one(turn)),
+            "pronoun_open": float(bool(turn.unresolved)),
+        }
+    )
     answers, confidence, values = decide(
         searcher.refusal,
-        decision_features(searcher, text, found.ranked, found.everything, found.missing),
+        values,
         lambda: parsed_features(searcher, text, found.everything, found.missing, found.surface),
         free=parse_ranges(found.missing),
         exact=searcher.exact,
     )
     found.confidence, found.features = confidence, values
-    lacking = lacking_form(searcher, text, found.ranked[:DATED_DEPTH]) if answers else None
-    answers = answers and lacking is None
     opening = None
     if not answers and turn.confined is None:
         opening = event_lead(searcher, text, found.everything, found.lead, turn.docs)
@@ -225,7 +248,13 @@ def refuse(searcher: Retriever, turn: Turn, found: Found) -> Answer | None:
         return None
     if answers:
         return None
-    reason = f"no passage close to it {lacking}" if lacking else _why(found.missing, text, found.surface)
+    reasons = {
+        "foreign": lambda: f"the article never mentions {', '.join(foreign)}",
+        "lacking_form": lambda: f"no passage close to it {lacking}",
+        "no_one_described": lambda: f"the article quotes no {(turn.subject or '').removeprefix('the ')}",
+    }
+    cause = strongest(searcher.refusal, values, tuple(reasons))
+    reason = reasons[cause]() if cause else _why(found.missing, text, found.surface)
     return replace(abstain(text, reason, turn.focus_name, confidence), features=values)
 
 

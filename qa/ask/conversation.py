@@ -26,14 +26,16 @@ class Conversation:
     turns: int = 0
     last: int | None = None  # the passage the last answer quoted first
     asked: str | None = None  # what the last turn asked, as it was searched
+    question: str | None = None  # the last turn as typed
 
     def after(self, previous: Answer | None) -> Conversation:
         if previous is None:  # a turn that could not be read tells the next one nothing
-            return replace(self, turns=self.turns + 1, last=None, asked=None)
+            return replace(self, turns=self.turns + 1, last=None, asked=None, question=None)
         speakers = (*self.speakers, previous.speaker) if previous.speaker else self.speakers
         first = previous.hits[0].chunk_id if previous.hits and not previous.abstained else None
         asked = previous.query or previous.question
-        return Conversation(speakers, self.shown | {h.chunk_id for h in previous.hits}, self.turns + 1, first, asked)
+        shown = self.shown | {h.chunk_id for h in previous.hits}
+        return Conversation(speakers, shown, self.turns + 1, first, asked, previous.question)
 
 def own_subject(question: str, named: list[Speaker]) -> bool:
     """Does the question name what it is about: a speaker, or a name that a pronoun after it
@@ -118,7 +120,7 @@ def carried_speakers(
         if speaker and (wanted is None or compatible(speaker, wanted)):
             return [speaker], None, None
     if wanted in ("he", "she"):
-        person = _person_asked(retriever, context.asked, wanted)
+        person = _person_asked(retriever, context.question, wanted)
         if person is not None:
             return [], None, person
         fits = [s for s in retriever.speakers if compatible(s, wanted)]

@@ -167,7 +167,7 @@ def _role_holder(turn: Turn) -> Answer | None:
     return replace(passages(turn.text, f"**{as_text(office.name)}**{role}:", [found]), speaker=office.name)
 
 
-def _describes_no_one(turn: Turn) -> bool:
+def describes_no_one(turn: Turn) -> bool:
     """ "What did the mayor say?" where the article quotes no one a description fits, and
     names no such person either."""
     subject = turn.subject
@@ -176,25 +176,17 @@ def _describes_no_one(turn: Turn) -> bool:
     return not turn.named and not plural_description(subject) and not mentioned(turn.searcher, subject)
 
 
-def _quotes_no_one_described(turn: Turn) -> Answer:
-    assert turn.subject is not None
-    return abstain(turn.text, f"the article quotes no {turn.subject.removeprefix('the ')}", None)
-
-
-def _unresolved_pronoun(turn: Turn) -> Answer:
-    """A pronoun no one of the chat fits: none before it, several quoted people, or no one."""
+def unresolved_note(turn: Turn) -> str:
+    """What an answer says first when a pronoun fits several people of the article, or none:
+    the passage shown is the closest among them, and who they are."""
     who = turn.question.pronoun
     unresolved = turn.unresolved or []
-    if not turn.context.turns:
-        reason = f"'{who}' points back to an earlier question, and there is none: ask about someone by name"
-        return abstain(turn.text, reason, None)
-    if unresolved:
-        # the earlier answers were about no one who fits, and the article quotes several:
-        # those the article calls "he" or "she" first named, else those it never does
-        fits = [s for s in unresolved if s.gender == who] or unresolved
-        listed = ", ".join(s.name for s in fits[:4]) + (" ..." if len(fits) > 4 else "")
-        return abstain(turn.text, f"'{who}' could be any of {listed}: ask about one by name", None)
-    return abstain(turn.text, f"no one quoted in the article fits '{who}'", None)
+    if not unresolved:
+        return ""
+    # those the article calls "he" or "she" first named, else those it never does
+    fits = [s for s in unresolved if s.gender == who] or unresolved
+    listed = ", ".join(as_text(s.name) for s in fits[:4]) + (" ..." if len(fits) > 4 else "")
+    return f"*'{who}' could be any of {listed}; the closest passage:*"
 
 
 def _unknown_speaker(turn: Turn) -> bool:
@@ -206,6 +198,7 @@ def _nothing_to_look_for(turn: Turn) -> bool:
     return (
         not turn.topic
         and not turn.focus
+        and not turn.unresolved
         and not turn.speaker
         and not turn.context.turns
         and not CAPITALS.search(turn.text)
@@ -242,8 +235,6 @@ INTENTS: tuple[Intent, ...] = (
     Intent("who is quoted", _asks_speaker_list, lambda t: list_speakers(t.searcher, t.text, t.docs)),
     Intent("what is it about", _asks_about_article, lambda t: opening_answer(t.searcher, t.text, t.k, t.docs)),
     Intent("role holder", lambda t: not t.speaker and bool(WHO_IS_ROLE.match(t.text)), _role_holder),
-    Intent("no one described", _describes_no_one, _quotes_no_one_described),
-    Intent("unresolved pronoun", lambda t: t.unresolved is not None, _unresolved_pronoun),
     Intent(
         "unknown speaker filter",
         _unknown_speaker,

@@ -61,6 +61,10 @@ FEATURES = (
     "covered_things",
     "unknown_names",
     "focus_missing",
+    "foreign",
+    "lacking_form",
+    "no_one_described",
+    "pronoun_open",
 )
 
 PARSED = ("covered_things", "unknown_names", "focus_missing")  # the features read from a parse
@@ -135,3 +139,14 @@ def decide(
     values = {**values, **parse()}
     confidence = model.probability(values)
     return confidence >= model.threshold, confidence, values
+
+
+def strongest(model: Refusal, values: dict[str, float], names: Sequence[str]) -> str | None:
+    """Of the features `names`, the one that pulled the decision furthest towards refusing;
+    None when none of them did."""
+    pulls = {
+        name: w * values.get(name, 0.0)
+        for name, w in zip(model.features, model.weights, strict=True)
+        if name in names and w * values.get(name, 0.0) < 0
+    }
+    return min(pulls, key=lambda name: pulls[name]) if pulls else None

@@ -122,10 +122,14 @@ class Turn:
     @cached_property
     def confined(self) -> list[int] | None:
         """The passages of the speakers asked about, where the search keeps to them: the
-        explicit filter, "what did X (or he) say (about Y)", or a speaker with no topic;
-        a speaker named or referred to in any other way only leads the search."""
+        explicit filter, or a speaker with no topic ("What did X say?"). A speaker named with a
+        topic ("What did X say about Y?") only leads the search: the attribution may have given
+        the words to someone else, or the article may tell them without quoting."""
         focus = self.focus
-        confine = self.speaker is not None or (bool(focus) and not self.topic) or (bool(focus) and self.asked is not None)
+        if not focus and self.unresolved and not self.topic:
+            # "What did he say?" where "he" fits several people: the closest of their passages
+            focus = self.unresolved
+        confine = self.speaker is not None or (bool(focus) and not self.topic)
         return [i for s in focus for i in self.searcher.speaker_chunks(s.name)] if confine and focus else None
 
     @cached_property
