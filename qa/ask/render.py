@@ -12,6 +12,7 @@ _KIND_NOTE = {
     "partial": "Reported speech with quoted words",
     "indirect": "Reported speech, in the article's words",
     "source": "Cited source, in the article's words",
+    "act": "A speech act, in the article's words",
     "narration": "The article's own words",
 }
 

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from qa.attribution.statements import Attribution, Statement, sentence_spans
 from qa.text.article import Article
 
-_KIND_ORDER = ("direct", "source", "indirect", "partial", "narration")
+_KIND_ORDER = ("direct", "source", "indirect", "partial", "act", "narration")
 
 
 @dataclass(frozen=True)
