@@ -12,6 +12,7 @@ import pytest
 
 from qa import Retriever
 from qa.ask.refusal import FEATURES, refusal_model
+from qa.ask.reply import Answer
 from qa.ask.search import Ranking
 from qa.evaluation import evaluate, read_questions
 from qa.index import store
@@ -140,6 +141,16 @@ def _answers(r: Retriever, *cases: tuple[str, str]) -> None:
         assert not answer.abstained and expected in answer.hits[0].text, (question, answer.message)
 
 
+def _weighed(r: Retriever, question: str, feature: str, *words: str, history: list[str] | None = None) -> Answer:
+    """The refusal decision reads `feature` for the question: one feature among all, not a
+    veto. Where the decision refuses, the reason names `words`."""
+    answer = r.answer(question, history=history or [])
+    assert answer.features.get(feature) == 1.0, (question, feature, answer.features)
+    if answer.abstained:
+        assert all(w in answer.message for w in words), (question, answer.message)
+    return answer
+
+
 def test_where_a_firm_is_based_is_the_passage_that_describes_it_so(real_embedder, tmp_path):
     """ "Where is X based?": the passage that calls X "the Oslo-based company" after the article
     named it, though it never repeats the name."""
@@ -166,14 +177,13 @@ Ralf Oster, a local historian, said the observatory was "the town's window on th
 
 def test_people_the_article_names_without_quoting_them(real_embedder, tmp_path):
     """An encyclopedic text quotes few people but names many: "he" or "she" after a question
-    about one of them is that person, not a refusal and not the one man it quotes; asking
-    how one of them described something searches, it does not say the article quotes no one."""
+    about one of them is that person, not a refusal and not the one man it quotes; "her job" asks
+    for her role, which the article gives without the word."""
     r = _over(OBSERVATORY, tmp_path, real_embedder)
     turns = [
         ("Who was Agnes Moravec?", "What did she catalogue?", "variable stars"),
         ("Who was Henrik Tallberg?", "Where had he studied?", "Uppsala"),
         ("Who was Agnes Moravec?", "What was her job?", "first director"),
-        ("Who runs the observatory today?", "How did Moravec describe the telescope?", "patient old friend"),
     ]
     for before, question, expected in turns:
         answer = r.answer(question, history=[before])
@@ -212,23 +222,35 @@ PRICED_LINE = "\nA visitor centre beside the main dome cost 4.5 million kronor a
 
 def test_when_something_began_needs_a_date_beside_its_beginning(real_embedder, tmp_path):
     """ "When was she born?", "When was it founded?": a date somewhere near the person or the
-    thing is not the answer; the date must stand in a sentence that speaks of that beginning."""
+    thing is not the answer; the date must stand in a sentence that speaks of that beginning.
+    The decision reads it."""
     r = _over(OBSERVATORY, tmp_path, real_embedder)
-    answer = r.answer("When was Agnes Moravec born?")  # her passage dates her years as director
-    assert answer.abstained and "born" in answer.message, answer.message
+    _weighed(r, "When was Agnes Moravec born?", "lacking_form", "born")  # her passage dates her years as director
     _answers(r, ("When was the observatory founded?", "1911"), ("When was the main telescope built?", "1924"))
 
 
 def test_a_question_after_a_measure_needs_a_figure_with_its_unit(real_embedder, tmp_path):
-    """ "How tall are the robots?" of a text that gives no measure at all is refused, though
-    passages about the robots come close; "how long" may be answered by dates."""
+    """ "How tall are the robots?" of a text that gives no measure at all: the decision reads
+    that no close passage gives a measure, though passages about the robots come close; "how
+    long" may be answered by dates."""
     robots = _over(ROBOT_MAKER, tmp_path / "robots", real_embedder)
     for question in ("How tall are Fjordline's robots?", "How heavy is a warehouse robot?"):
-        answer = robots.answer(question)
-        assert answer.abstained and "unit" in answer.message, (question, answer.message)
+        _weighed(robots, question, "lacking_form", "unit")
     observatory = _over(OBSERVATORY, tmp_path / "observatory", real_embedder)
     answer = observatory.answer("How long did Agnes Moravec lead the observatory?")
     assert not answer.abstained and "1952" in answer.hits[0].text, answer.message
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="'how did X describe Y' keeps to X's passages only when they hold every word of Y (on real news a "
+    "wider search answers more); Moravec's passage says 'instrument', not 'telescope', and the telescope's own "
+    "passage ranks first: a reader's paraphrase needs a model that reads question and passage together",
+)
+def test_how_a_speaker_described_a_thing_in_other_words(real_embedder, tmp_path):
+    r = _over(OBSERVATORY, tmp_path, real_embedder)
+    answer = r.answer("How did Moravec describe the telescope?", history=["Who runs the observatory today?"])
+    assert not answer.abstained and "patient old friend" in answer.hits[0].text, answer.message
 
 
 @pytest.mark.xfail(
@@ -249,25 +271,24 @@ def test_a_figure_the_question_names_must_stand_in_a_close_passage(real_embedder
 def test_a_name_the_question_gives_must_stand_in_a_close_passage(real_embedder, tmp_path):
     """ "When was the Kessel Observatory founded?" of a text about the Varn Observatory: the
     article has "Observatory", so the name is not foreign to it, but no passage about a
-    founding names Kessel; refused, naming the word. With the article's own name, answered."""
+    founding names Kessel: the decision reads it, and a refusal names the word. With the
+    article's own name, answered."""
     r = _over(OBSERVATORY, tmp_path, real_embedder)
     for question in (
         "When was the Kessel Observatory founded?",
         "Who was the first director of the Kessel Observatory?",
     ):
-        answer = r.answer(question)
-        assert answer.abstained and "names Kessel" in answer.message, (question, answer.message)
+        _weighed(r, question, "lacking_form", "names Kessel")
     _answers(r, ("Who was the first director of the Varn Observatory?", "Agnes Moravec"))
 
 
 def test_a_question_after_what_did_not_happen_needs_a_passage_that_denies(real_embedder, tmp_path):
     """ "Who did not study in Uppsala?": the closest sentence says who did, and nothing in it
-    denies; refused, naming the negation. A question whose answer is a denial ("never
-    finished") is answered, and "or not" or a condition denies nothing."""
+    denies; the decision reads it, and a refusal names the negation. A question whose answer
+    is a denial ("never finished") is answered, and "or not" or a condition denies nothing."""
     r = _over(OBSERVATORY + UNFINISHED_LINE, tmp_path, real_embedder)
     for question in ("Who did not study in Uppsala?", "Which firm didn't build the main telescope?"):
-        answer = r.answer(question)
-        assert answer.abstained and "'not' or the like" in answer.message, (question, answer.message)
+        _weighed(r, question, "lacking_form", "'not' or the like")
     _answers(
         r,
         ("Which telescope was never finished?", "never finished"),
@@ -279,15 +300,14 @@ def test_a_question_after_what_did_not_happen_needs_a_passage_that_denies(real_e
 
 def test_a_question_whose_word_the_closest_sentence_reverses_is_refused(real_embedder, tmp_path):
     """ "Who catalogued fewer than 3,000 stars?" where the sentence says "more than 3,000": the
-    question asks about what the article does not say; refused, naming both words. Asked as
-    the article says it, answered."""
+    question asks about what the article does not say; the decision reads it, and a refusal
+    names both words. Asked as the article says it, answered."""
     r = _over(OBSERVATORY, tmp_path, real_embedder)
     for question, words in (
         ("Who catalogued fewer than 3,000 variable stars?", ("'fewer'", "'more'")),
         ("Which observatory stands on Mount Ellery in southern Norland?", ("'southern'", "'northern'")),
     ):
-        answer = r.answer(question)
-        assert answer.abstained and all(w in answer.message for w in words), (question, answer.message)
+        _weighed(r, question, "lacking_form", *words)
     _answers(
         r,
         ("Who catalogued more than 3,000 variable stars?", "Agnes Moravec"),
@@ -325,11 +345,11 @@ def test_a_self_contained_question_is_not_taken_over_by_history(retriever: Retri
     assert [h.chunk_id for h in after.hits] == [h.chunk_id for h in alone.hits]
 
 
-def test_an_unresolvable_pronoun_is_refused(retriever: Retriever):
+def test_a_pronoun_no_one_quoted_fits_is_said_so(retriever: Retriever):
     people = {s.gender for s in retriever.speakers if s.kind == "person"}
     assert "she" not in people  # the bundled article quotes no woman
     answer = retriever.answer("What did she say about it?", history=["Who is Lei Jun?"])
-    assert answer.abstained
+    assert answer.abstained or answer.markdown.startswith("*No one the article quotes fits 'she'"), answer.markdown
 
 
 def test_a_named_speaker_leads_search_without_confining_it(retriever: Retriever):
@@ -525,10 +545,10 @@ def test_a_name_the_article_never_uses_is_refused_however_close_the_passage(rive
 
 
 def test_the_date_of_an_event_needs_a_date_in_the_answer(river: Retriever):
-    """ "When was X done?" is refused when no passage the answer would show gives a date or a
-    time; a question in the present asks for a condition as often and is decided as before."""
-    refused = river.answer("When was the study published?")
-    assert refused.abstained and "date" in refused.reason
+    """ "When was X done?" where no passage the answer would show gives a date or a time: the
+    decision reads it; a question in the present asks for a condition as often and is decided
+    as before."""
+    _weighed(river, "When was the study published?", "lacking_form", "date")
     bids = river.answer("When will construction bids open?")
     assert not bids.abstained and "March" in bids.hits[0].text
     lead = river.answer("When did officials announce the spending?")
@@ -537,10 +557,9 @@ def test_the_date_of_an_event_needs_a_date_in_the_answer(river: Retriever):
 
 def test_the_date_of_something_to_come_needs_a_date_ahead(retriever: Retriever, river: Retriever):
     """ "When will the next one be held?" of a report on this year's event: the date beside it
-    dates this one, so nothing answers it; a date the article gives ahead is an answer."""
+    dates this one, which the decision reads; a date the article gives ahead is an answer."""
     for question in ("When will the next World Internet Conference be held?", "When will the next summit take place?"):
-        refused = retriever.answer(question)
-        assert refused.abstained and "date still to come" in refused.reason, question
+        _weighed(retriever, question, "lacking_form", "date still to come")
     bids = river.answer("When will construction bids open?")
     assert not bids.abstained and "March" in bids.hits[0].text
 
@@ -552,23 +571,24 @@ def test_a_figure_the_article_never_writes_is_refused(retriever: Retriever):
         ("What did Wu Hequan say about 5G?", "5G"),
         ("How many AI large models were created globally in 2019?", "2019"),
     ):
-        answer = retriever.answer(question)
-        assert answer.abstained and figure in answer.reason, question
+        _weighed(retriever, question, "foreign", figure)
     for question in ("How many AI large models were created globally?", "What happened in 1994?"):
         assert not retriever.answer(question).abstained, question
 
 
-def test_a_speakers_view_on_what_they_never_spoke_of_is_refused(retriever: Retriever):
-    """ "What does X think about Y?" reads X's own passages, as "What did X say about Y?" does:
-    another speaker's passage on Y is not X's view. A plural description ("the tech leaders")
+def test_a_speakers_view_on_what_they_never_spoke_of_is_weighed(retriever: Retriever):
+    """ "What does X think about Y?" where X's passages never speak of Y: the search is not
+    kept to them, and the decision reads that the closest passage is someone else's (on real
+    news such questions are answered more often than not). A plural description ("the tech leaders")
     is several people, not the one speaker whose role shares a word with it."""
     by_passages = {
         s.name: " ".join(retriever.chunks[i].text for i in retriever.speaker_chunks(s.name)) for s in retriever.speakers
     }
     for name, text in by_passages.items():
         if "safety" not in text.lower() and " " in name:
-            answer = retriever.answer(f"What does {name} think about safety?")
-            assert answer.abstained, name
+            # the decision reads that the closest passage is someone else's
+            answer = _weighed(retriever, f"What does {name} think about safety?", "speaker_elsewhere")
+            assert answer.abstained or answer.hits[0].speaker != name, name
     plural = retriever.answer("What do the tech leaders think of AI?")
     assert not plural.abstained and plural.hits[0].speaker is None
 
@@ -653,18 +673,25 @@ def test_follow_ups_fill_gaps_from_the_turn_before(two_news: Retriever, history,
     assert answer.hits[0].paragraph == paragraph and words in answer.hits[0].text
 
 
-def test_a_pronoun_no_earlier_speaker_fits_is_not_guessed(two_news: Retriever):
-    """ "What did she say?" after an answer about a man: nobody in the chat fits "she"."""
+def test_a_pronoun_no_earlier_speaker_fits_keeps_to_the_chats_article(two_news: Retriever):
+    """ "What did she say?" after an answer about a man: nobody in the chat fits "she"; the
+    answer says so and keeps to the women the article the chat is about quotes; a woman of
+    the other article is not her."""
+    before = two_news.answer("What did the union president say?")
     answer = two_news.answer("What did she say about it?", history=["What did the union president say?"])
-    assert answer.abstained and "she" in answer.reason
+    assert answer.abstained or "'she'" in answer.preface, answer.markdown
+    assert all(h.doc == before.hits[0].doc for h in answer.hits)
+    other = {s.name for s in two_news.speakers if s.doc != before.hits[0].doc}
+    assert not any(name in answer.preface for name in other), answer.preface
 
 
 def test_a_pronoun_several_speakers_fit_names_them(retriever: Retriever):
-    """ "What did he say?" after an answer about no one: the article quotes several men, and
-    the refusal names them instead of saying no one fits."""
+    """ "What did he say?" after an answer about no one: the article quotes several men; the
+    answer is the closest of their passages, and it names them all."""
     answer = retriever.answer("What did he say?", history=["What is the article about?"])
-    assert answer.abstained and "could be any of" in answer.reason, answer.reason
-    assert all(name in answer.reason for name in ("Wu Hequan", "Lei Jun", "Qi Xiangdong", "Zhou Hongyi"))
+    assert not answer.abstained and "could be any of" in answer.markdown, answer.markdown
+    assert all(name in answer.preface for name in ("Wu Hequan", "Lei Jun", "Qi Xiangdong", "Zhou Hongyi"))
+    assert answer.hits[0].speaker in ("Wu Hequan", "Lei Jun", "Qi Xiangdong", "Zhou Hongyi")
 
 
 def test_who_said_so_names_whoever_the_last_answer_quoted(two_news: Retriever):

@@ -230,6 +230,7 @@ def refuse(searcher: Retriever, turn: Turn, found: Found) -> Answer | None:
             "lacking_form": float(lacking is not None),
             "no_one_described": float(describes_no_one(turn)),
             "pronoun_open": float(bool(turn.unresolved)),
+            "speaker_elsewhere": float(_speaker_elsewhere(turn, found.ranked[:1])),
         }
     )
     answers, confidence, values = decide(
@@ -256,6 +257,17 @@ def refuse(searcher: Retriever, turn: Turn, found: Found) -> Answer | None:
     cause = strongest(searcher.refusal, values, tuple(reasons))
     reason = reasons[cause]() if cause else _why(found.missing, text, found.surface)
     return replace(abstain(text, reason, turn.focus_name, confidence), features=values)
+
+
+def _speaker_elsewhere(turn: Turn, closest: Sequence[Hit]) -> bool:
+    """ "What does X think about Y?" where X's passages do not hold Y (the search was not kept
+    to them) and the closest passage is not X's and does not name X: the article may give Y
+    in others' words only."""
+    if turn.asked is None or not turn.focus or turn.confined is not None:
+        return False
+    names = {s.name for s in turn.focus}
+    surnames = {n.split()[-1] for n in names}
+    return not any(h.speaker in names or any(n in h.text for n in surnames) for h in closest)
 
 
 def choose(turn: Turn, found: Found) -> Answer:

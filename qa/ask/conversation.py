@@ -124,6 +124,10 @@ def carried_speakers(
         if person is not None:
             return [], None, person
         fits = [s for s in retriever.speakers if compatible(s, wanted)]
+        if context.last is not None:
+            # in a library, the people of the article the last answer came from
+            doc = retriever.chunks[context.last].doc
+            fits = [s for s in fits if s.doc in (None, doc)]
         if len(fits) == 1:
             return fits, None, None
         return [], fits, None

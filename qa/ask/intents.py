@@ -177,12 +177,14 @@ def describes_no_one(turn: Turn) -> bool:
 
 
 def unresolved_note(turn: Turn) -> str:
-    """What an answer says first when a pronoun fits several people of the article, or none:
-    the passage shown is the closest among them, and who they are."""
+    """What an answer says first when a pronoun fits several people of the article (the
+    passage shown is the closest among theirs, and who they are), or no one it quotes."""
     who = turn.question.pronoun
-    unresolved = turn.unresolved or []
-    if not unresolved:
+    unresolved = turn.unresolved
+    if unresolved is None:
         return ""
+    if not unresolved:
+        return f"*No one the article quotes fits '{who}'; the closest passage:*"
     # those the article calls "he" or "she" first named, else those it never does
     fits = [s for s in unresolved if s.gender == who] or unresolved
     listed = ", ".join(as_text(s.name) for s in fits[:4]) + (" ..." if len(fits) > 4 else "")
@@ -198,7 +200,6 @@ def _nothing_to_look_for(turn: Turn) -> bool:
     return (
         not turn.topic
         and not turn.focus
-        and not turn.unresolved
         and not turn.speaker
         and not turn.context.turns
         and not CAPITALS.search(turn.text)
@@ -206,10 +207,15 @@ def _nothing_to_look_for(turn: Turn) -> bool:
 
 
 def _lean_on_nothing(turn: Turn) -> Answer:
-    """ "Why?", "And?", "What does it mean?" lean on a question that was never asked ("he" and
-    "she" were read above); "What happened?", "Tell me more" ask about the article as a whole."""
+    """ "Why?", "And?", "What does it mean?", "What did he say?" lean on a question that was
+    never asked; "What happened?", "Tell me more" ask about the article as a whole."""
     text = turn.text
-    if bare(text) or ELLIPTIC.match(text) or turn.question.pronoun == "it":
+    who = turn.question.pronoun
+    if turn.unresolved is not None and who in ("he", "she", "they"):
+        # "What did he say?" as a first question: several people fit, and nothing says which
+        reason = f"'{who}' points back to an earlier question, and there is none: ask about someone by name"
+        return abstain(text, reason, None)
+    if bare(text) or ELLIPTIC.match(text) or who == "it":
         return abstain(text, "it points back to an earlier question, and there is none: ask it in full", None)
     return opening_answer(turn.searcher, text, turn.k, turn.docs)
 
@@ -248,23 +254,25 @@ INTENTS: tuple[Intent, ...] = (
 
 def _asks_own_role(turn: Turn) -> bool:
     """ "What is her job?", "Where does he work?", "Which university is she from?" about a speaker."""
-    focus = turn.focus
     topic = turn.topic
     return (
         turn.focus_name is not None
         and bool(topic)
         and set(topic.values()) <= ROLE_ASKED
-        and bool(focus[0].role)
         and bool(WHAT_WHO.match(turn.text))
     )
 
 
 def _own_role(turn: Turn, query: str) -> Answer | None:
-    """The passage that introduces the speaker by name and role."""
+    """The passage that introduces the speaker by name and role: of their own passages when
+    the attribution read a role, else of those that name them."""
     name = turn.focus_name
     assert name is not None
     searcher = turn.searcher
-    ids = within(searcher.speaker_chunks(name), turn.restrict if turn.speaker else turn.scope) or []
+    if turn.focus[0].role:
+        ids = within(searcher.speaker_chunks(name), turn.restrict if turn.speaker else turn.scope) or []
+    else:
+        ids = within([c.id for c in searcher.chunks if name in c.text], turn.scope) or []
     introduced = introduction(searcher, name, ids)
     return None if introduced is None else replace(passages(turn.text, "", [introduced]), speaker=name, query=query)
 

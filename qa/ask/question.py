@@ -290,6 +290,7 @@ def answer_type(question: str) -> str | None:
 
 _WH = frozenset({"what", "which", "whose"})
 _GENERIC_NOUNS = wordset("generic_nouns")
+_ROLE_NOUNS = wordset("role_nouns")
 
 
 def focus_heads(question: str) -> tuple[str, ...]:
@@ -334,14 +335,22 @@ def focus_heads(question: str) -> tuple[str, ...]:
 
 def kind_asked(question: str) -> frozenset[str]:
     """The stems of the kind of thing a "what/which N" question asks for: "What PROBLEM does
-    the sector face?", "Which EDITION is this?". The answer is one of them; the article
-    need not use the word itself."""
-    return frozenset(
+    the sector face?", "Which EDITION is this?", and a role asked for ("What is her JOB?").
+    The answer is one of them; the article need not use the word itself."""
+    doc = parse(question)
+    kinds = {
         stem
-        for token in parse(question)
+        for token in doc
         if token.lower_ in ("what", "which") and token.dep_ == "det" and token.head.pos_ == "NOUN"
         for stem in terms(token.head.text)
-    )
+    }
+    if any(token.lower_ in ("what", "which") for token in doc):
+        # "What is her JOB?", "What's his DAY JOB?": the answer is a title or an apposition
+        for token in doc:
+            if token.pos_ == "NOUN" and token.lemma_.lower() in _ROLE_NOUNS:
+                parts = [c for c in token.children if c.dep_ == "compound"]
+                kinds.update(stem for t in (*parts, token) for stem in terms(t.text))
+    return frozenset(kinds)
 
 
 _MODIFIER = frozenset({"amod"})  # a name that only describes the word it stands before

@@ -65,6 +65,7 @@ FEATURES = (
     "lacking_form",
     "no_one_described",
     "pronoun_open",
+    "speaker_elsewhere",
 )
 
 PARSED = ("covered_things", "unknown_names", "focus_missing")  # the features read from a parse

@@ -15,6 +15,7 @@ from qa.ask.conversation import ELSE, Conversation, carried_speakers, leans_on
 from qa.ask.passages import described
 from qa.ask.question import Question, SpeakerIndex, speaker_words, speakers_named, topic_words
 from qa.ask.search import Searcher, within
+from qa.ask.vocabulary import vocabulary
 from qa.attribution.statements import Speaker
 from qa.index.lexical import terms
 
@@ -122,15 +123,24 @@ class Turn:
     @cached_property
     def confined(self) -> list[int] | None:
         """The passages of the speakers asked about, where the search keeps to them: the
-        explicit filter, or a speaker with no topic ("What did X say?"). A speaker named with a
-        topic ("What did X say about Y?") only leads the search: the attribution may have given
-        the words to someone else, or the article may tell them without quoting."""
+        explicit filter, a speaker with no topic ("What did X say?"), or one whose passages
+        hold every word of the topic ("What did X say about Y?" where X speaks of Y). Otherwise
+        the speaker only leads the search: the attribution may have given the words to someone
+        else, or the article may tell them without quoting."""
         focus = self.focus
         if not focus and self.unresolved and not self.topic:
             # "What did he say?" where "he" fits several people: the closest of their passages
             focus = self.unresolved
-        confine = self.speaker is not None or (bool(focus) and not self.topic)
-        return [i for s in focus for i in self.searcher.speaker_chunks(s.name)] if confine and focus else None
+        if not focus:
+            return None
+        theirs = [i for s in focus for i in self.searcher.speaker_chunks(s.name)]
+        if self.speaker is not None or not self.topic:
+            return theirs
+        if self.asked is None or not theirs:
+            return None
+        _, chunk_terms = vocabulary(self.searcher)
+        held = set().union(*(chunk_terms[i] for i in theirs))
+        return theirs if set(self.topic.values()) <= held else None
 
     @cached_property
     def restrict(self) -> list[int] | None:
