@@ -372,3 +372,32 @@ def test_doc_library_figures_are_the_committed_run():
     assert f"**{report['add_over_full_build']:.3f}×**" in doc
     assert f"{report['chunks']:,}\nchunks" in doc
     assert report["add_over_full_build"] < 0.1
+
+
+def test_offsets_index_the_file_for_added_text_and_the_text_read_for_markup(tmp_path: Path):
+    """A plain-text article added to a library keeps its blank lines and spacing: a hit's
+    `start`/`end` index the file itself, as they do for `qa build`. A Markdown article's index
+    the text read from it; `article_text` gives either."""
+    plain = tmp_path / "council.txt"
+    plain.write_text(
+        'Council Backs Ferry Plan\n\n\nThe council met on Monday.   It voted five to two.\n\n\n\n'
+        '"We will build the pier," said Mayor Ann Cole.\n',
+        encoding="utf-8",
+    )
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Ferry notes\n\nThe *new* pier opens in [May](http://example.org).\n", encoding="utf-8")
+    folder = tmp_path / "index"
+    store.build([ARTICLES / "river-cleanup.txt"], folder, embedder=FakeEmbedder())
+    Library(folder, embedder=FakeEmbedder()).add([plain, notes])
+    r = Retriever.load(folder, embedder=FakeEmbedder())
+    source = plain.read_text(encoding="utf-8")
+    assert r.article_text("council") == source
+    mine = [c for c in r.chunks if c.doc == "council"]
+    assert mine and all(source[c.start : c.end] == c.text for c in mine)
+    hit = r.search("What did the mayor say about the pier?", k=1)[0]
+    assert r.article_text(hit.doc)[hit.start : hit.end] == hit.text
+    read_notes = r.article_text("notes")
+    assert "*" not in read_notes and "http" not in read_notes
+    assert all(read_notes[c.start : c.end] == c.text for c in r.chunks if c.doc == "notes")
+    with pytest.raises(SourceError, match="not in the index"):
+        r.article_text("no-such-article")

@@ -272,8 +272,9 @@ class Searcher:
             raise SourceError(f"no article {doc!r} in the index (articles: {known})")
         return list(self._by_doc[doc])
 
-    def paragraph_text(self, doc: str, paragraph: int) -> str:
-        """The whole paragraph a hit stands in: from the source, else from its chunks."""
+    def _read_articles(self) -> dict[str, Any]:
+        """The articles whose text still reads as it was indexed: a built one's source file, an
+        added one's copy kept in the index."""
         with self._lock:
             if self._articles is None:
                 self._articles = {}
@@ -285,7 +286,25 @@ class Searcher:
                         continue
                     if loaded.sha256 == ref.sha256:
                         self._articles[ref.doc] = loaded
-        art = self._articles.get(doc)
+            return self._articles
+
+    def article_text(self, doc: str) -> str:
+        """The text an article's `Hit.start`/`end` index: a plain-text file as it stands (Unicode
+        NFC), the text read from a Markdown file or a web page.
+
+        Raises:
+            SourceError: no article `doc`, or its text no longer reads as it was indexed.
+        """
+        art = self._read_articles().get(doc)
+        if art is None:
+            known = {c.doc for c in self._chunks}
+            what = "has changed since it was indexed" if doc in known else "is not in the index"
+            raise SourceError(f"article {doc!r} {what}")
+        return str(art.text)
+
+    def paragraph_text(self, doc: str, paragraph: int) -> str:
+        """The whole paragraph a hit stands in: from the source, else from its chunks."""
+        art = self._read_articles().get(doc)
         if art is not None and 1 <= paragraph <= len(art.paragraphs):
             return art.paragraph(paragraph).text
         return " ".join(c.text for c in self._chunks if c.doc == doc and c.paragraph == paragraph)

@@ -102,9 +102,11 @@ def from_bytes(raw: bytes, *, name: str, source: str, title: str | None = None, 
         blocks = _markdown_blocks(decoded)
         text = "\n".join(words for _, words in blocks)
         heading = next((words for tag, words in blocks if tag == "h1"), "")
+    if kind in ("html", "markdown"):
+        text = "\n".join(piece for line in text.splitlines() for piece in _paragraphs(line.strip()) if piece) + "\n"
     else:
+        # plain text stands as it is, as `qa build` reads it: hit offsets index the file itself
         text = decoded
-    text = "\n".join(piece for line in text.splitlines() for piece in _paragraphs(line.strip()) if piece) + "\n"
     if not text.strip():
         raise SourceError(f"{label} has no text")
     chosen = clean_title(title or heading or _headline(text) or name)
@@ -284,7 +286,7 @@ _CLOSING = (
 
 def _headline(text: str) -> str:
     """A plain-text article's first line when it reads as a headline: short, no full stop."""
-    first = text.split("\n", 1)[0].strip()
+    first = text.lstrip().split("\n", 1)[0].strip()
     return first if 0 < len(first.split()) <= 20 and not first.endswith(_CLOSING) else ""
 
 
