@@ -21,7 +21,7 @@ from qa.ask.passages import (
 from qa.ask.question import QUESTION_WORDS, speakers_named, topic_words
 from qa.ask.render import as_text, render
 from qa.ask.reply import Answer, abstain, passages
-from qa.ask.search import within
+from qa.ask.search import Searcher, within
 from qa.ask.turn import Turn
 from qa.ask.vocabulary import CAPITALS, mentioned
 from qa.index.lexical import STOPWORDS, terms, words
@@ -272,9 +272,14 @@ def _own_role(turn: Turn, query: str) -> Answer | None:
     if turn.focus[0].role:
         ids = within(searcher.speaker_chunks(name), turn.restrict if turn.speaker else turn.scope) or []
     else:
-        ids = within([c.id for c in searcher.chunks if name in c.text], turn.scope) or []
+        ids = _naming(searcher, name, turn.scope)
     introduced = introduction(searcher, name, ids)
     return None if introduced is None else replace(passages(turn.text, "", [introduced]), speaker=name, query=query)
+
+
+def _naming(searcher: Searcher, name: str, scope: list[int] | None) -> list[int]:
+    """The passages whose words name someone in full, within `scope`."""
+    return within([c.id for c in searcher.chunks if name in c.text], scope) or []
 
 
 def _asks_person_role(turn: Turn) -> bool:
@@ -285,7 +290,7 @@ def _asks_person_role(turn: Turn) -> bool:
 def _person_role(turn: Turn, query: str) -> Answer | None:
     person = turn.person
     assert person is not None
-    ids = within([c.id for c in turn.searcher.chunks if person in c.text], turn.scope) or []
+    ids = _naming(turn.searcher, person, turn.scope)
     introduced = introduction(turn.searcher, person, ids)
     return None if introduced is None else replace(passages(turn.text, "", [introduced]), query=query)
 
