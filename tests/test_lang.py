@@ -52,6 +52,7 @@ EXAMPLES = {
     "question_words": (["what", "whats", "say"], ["mayor"]),
     "quoted_nouns": (["speaker", "interviewees"], ["mayor"]),
     "role_asked": (["job", "employer"], ["weather"]),
+    "role_nouns": (["job", "position"], ["employer", "weather"]),
     "role_words": (["mayor", "spokeswoman", "ceo"], ["company"]),
     "self_words": (["article", "author"], ["mayor"]),
     "speech_lemmas": (["say", "warn", "concede"], ["eat"]),

@@ -167,6 +167,7 @@ def test_work_per_article_is_capped(tmp_path: Path, fake: FakeEmbedder):
     item = from_bytes(one_line.encode(), name="ferries", source="ferries.txt", suffix=".txt")
     assert max(len(p) for p in item.text.splitlines()) <= MAX_PARAGRAPH_CHARS
     assert item.text.split() == one_line.split()  # cut into paragraphs, every word kept
+    assert len(item.text) == len(one_line)  # each cut turns a space into a break: offsets still index the file
     calls = fake.calls
     with pytest.raises(SourceError, match="sentences"):
         library.add([item], tmp_path / "index", embedder=fake)

@@ -106,7 +106,7 @@ def from_bytes(raw: bytes, *, name: str, source: str, title: str | None = None, 
         text = "\n".join(piece for line in text.splitlines() for piece in _paragraphs(line.strip()) if piece) + "\n"
     else:
         # plain text stands as it is, as `qa build` reads it: hit offsets index the file itself
-        text = decoded
+        text = _break_long_lines(decoded)
     if not text.strip():
         raise SourceError(f"{label} has no text")
     chosen = clean_title(title or heading or _headline(text) or name)
@@ -140,6 +140,31 @@ def _paragraphs(line: str) -> list[str]:
         out.append(line[:cut].strip())
         line = line[cut:].strip()
     return [*out, line]
+
+
+def _break_long_lines(text: str) -> str:
+    """Overlong lines cut into paragraphs by turning the space at each cut into a line break.
+
+    The text keeps its length, so offsets into it still index the file; only a stretch of
+    MAX_PARAGRAPH_CHARS without any space gets a break inserted.
+    """
+    if all(len(line) <= MAX_PARAGRAPH_CHARS for line in text.splitlines()):
+        return text
+    lines = []
+    for line in text.split("\n"):
+        while len(line) > MAX_PARAGRAPH_CHARS:
+            window = line[: MAX_PARAGRAPH_CHARS + 1]
+            cut = max(window.rfind(". "), window.rfind("? "), window.rfind("! ")) + 1
+            if cut < MAX_PARAGRAPH_CHARS // 2:
+                cut = window.rfind(" ")
+            if cut < MAX_PARAGRAPH_CHARS // 2:  # no space to turn: the one place a break is added
+                lines.append(line[:MAX_PARAGRAPH_CHARS])
+                line = line[MAX_PARAGRAPH_CHARS:]
+                continue
+            lines.append(line[:cut])
+            line = line[cut + 1 :]
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _format(suffix: str, text: str) -> str:
