@@ -16,7 +16,7 @@ from qa.ask.reply import Answer
 from qa.ask.search import Ranking
 from qa.evaluation import evaluate, read_questions
 from qa.index import store
-from qa.text.reading import is_furniture
+from qa.text.reading import is_furniture, is_title_line
 
 from .conftest import ROOT
 
@@ -225,7 +225,7 @@ def test_when_something_began_needs_a_date_beside_its_beginning(real_embedder, t
     thing is not the answer; the date must stand in a sentence that speaks of that beginning.
     The decision reads it."""
     r = _over(OBSERVATORY, tmp_path, real_embedder)
-    _weighed(r, "When was Agnes Moravec born?", "lacking_form", "born")  # her passage dates her years as director
+    _weighed(r, "When was Agnes Moravec born?", "lacking_date", "born")  # her passage dates her years as director
     _answers(r, ("When was the observatory founded?", "1911"), ("When was the main telescope built?", "1924"))
 
 
@@ -235,7 +235,7 @@ def test_a_question_after_a_measure_needs_a_figure_with_its_unit(real_embedder, 
     long" may be answered by dates."""
     robots = _over(ROBOT_MAKER, tmp_path / "robots", real_embedder)
     for question in ("How tall are Fjordline's robots?", "How heavy is a warehouse robot?"):
-        _weighed(robots, question, "lacking_form", "unit")
+        _weighed(robots, question, "lacking_figure", "unit")
     observatory = _over(OBSERVATORY, tmp_path / "observatory", real_embedder)
     answer = observatory.answer("How long did Agnes Moravec lead the observatory?")
     assert not answer.abstained and "1952" in answer.hits[0].text, answer.message
@@ -278,7 +278,7 @@ def test_a_name_the_question_gives_must_stand_in_a_close_passage(real_embedder, 
         "When was the Kessel Observatory founded?",
         "Who was the first director of the Kessel Observatory?",
     ):
-        _weighed(r, question, "lacking_form", "names Kessel")
+        _weighed(r, question, "lacking_figure", "names Kessel")
     _answers(r, ("Who was the first director of the Varn Observatory?", "Agnes Moravec"))
 
 
@@ -288,7 +288,7 @@ def test_a_question_after_what_did_not_happen_needs_a_passage_that_denies(real_e
     is a denial ("never finished") is answered, and "or not" or a condition denies nothing."""
     r = _over(OBSERVATORY + UNFINISHED_LINE, tmp_path, real_embedder)
     for question in ("Who did not study in Uppsala?", "Which firm didn't build the main telescope?"):
-        _weighed(r, question, "lacking_form", "'not' or the like")
+        _weighed(r, question, "lacking_denial", "'not' or the like")
     _answers(
         r,
         ("Which telescope was never finished?", "never finished"),
@@ -307,7 +307,7 @@ def test_a_question_whose_word_the_closest_sentence_reverses_is_refused(real_emb
         ("Who catalogued fewer than 3,000 variable stars?", ("'fewer'", "'more'")),
         ("Which observatory stands on Mount Ellery in southern Norland?", ("'southern'", "'northern'")),
     ):
-        _weighed(r, question, "lacking_form", *words)
+        _weighed(r, question, "lacking_denial", *words)
     _answers(
         r,
         ("Who catalogued more than 3,000 variable stars?", "Agnes Moravec"),
@@ -397,14 +397,14 @@ STATED_FIGURES = {
     "eval/natural-test-13.jsonl": {"hit@1": 0.975, "recall@3": 0.975, "attribution": 0.975, "decisions": 0.9},
     "eval/natural-test-12.jsonl": {"hit@1": 0.9, "recall@3": 0.925, "attribution": 0.925, "decisions": 0.9},
     "eval/natural-test-11.jsonl": {"hit@1": 0.875, "recall@3": 0.975, "attribution": 0.95, "decisions": 0.84},
-    "eval/natural-test-10.jsonl": {"hit@1": 0.975, "recall@3": 0.975, "attribution": 0.974, "decisions": 0.94},
-    "eval/natural-test-9.jsonl": {"hit@1": 1.0, "recall@3": 1.0, "attribution": 1.0, "decisions": 0.941},
+    "eval/natural-test-10.jsonl": {"hit@1": 0.975, "recall@3": 0.975, "attribution": 0.974, "decisions": 0.92},
+    "eval/natural-test-9.jsonl": {"hit@1": 1.0, "recall@3": 1.0, "attribution": 1.0, "decisions": 0.96},
     "eval/natural-test-8.jsonl": {"hit@1": 0.973, "recall@3": 0.973, "attribution": 0.973, "decisions": 0.958},
-    "eval/natural-test-7.jsonl": {"hit@1": 0.947, "recall@3": 0.973, "attribution": 0.973, "decisions": 0.875},
+    "eval/natural-test-7.jsonl": {"hit@1": 0.947, "recall@3": 0.973, "attribution": 0.973, "decisions": 0.895},
     "eval/natural-test-6.jsonl": {"hit@1": 0.973, "recall@3": 1.0, "attribution": 1.0, "decisions": 0.916},
     "eval/natural-test-5.jsonl": {"hit@1": 0.894, "recall@3": 0.947, "attribution": 0.891, "decisions": 0.895},
     "eval/natural-test-4.jsonl": {"hit@1": 0.968, "recall@3": 1.0, "attribution": 0.968, "decisions": 0.925},
-    "eval/natural-test-3.jsonl": {"hit@1": 0.97, "recall@3": 1.0, "attribution": 0.97, "decisions": 0.928},
+    "eval/natural-test-3.jsonl": {"hit@1": 0.97, "recall@3": 1.0, "attribution": 0.97, "decisions": 0.952},
     "eval/natural-test-2.jsonl": {"hit@1": 1.0, "recall@3": 1.0, "attribution": 1.0, "decisions": 0.95},
     "eval/natural-dev-4.jsonl": {"hit@1": 0.948, "recall@3": 1.0, "attribution": 1.0, "decisions": 0.82},
     "eval/natural-dev-3.jsonl": {"hit@1": 1.0, "recall@3": 1.0, "attribution": 1.0, "decisions": 0.954},
@@ -548,7 +548,7 @@ def test_the_date_of_an_event_needs_a_date_in_the_answer(river: Retriever):
     """ "When was X done?" where no passage the answer would show gives a date or a time: the
     decision reads it; a question in the present asks for a condition as often and is decided
     as before."""
-    _weighed(river, "When was the study published?", "lacking_form", "date")
+    _weighed(river, "When was the study published?", "lacking_date", "date")
     bids = river.answer("When will construction bids open?")
     assert not bids.abstained and "March" in bids.hits[0].text
     lead = river.answer("When did officials announce the spending?")
@@ -559,7 +559,7 @@ def test_the_date_of_something_to_come_needs_a_date_ahead(retriever: Retriever, 
     """ "When will the next one be held?" of a report on this year's event: the date beside it
     dates this one, which the decision reads; a date the article gives ahead is an answer."""
     for question in ("When will the next World Internet Conference be held?", "When will the next summit take place?"):
-        _weighed(retriever, question, "lacking_form", "date still to come")
+        _weighed(retriever, question, "lacking_date", "date still to come")
     bids = river.answer("When will construction bids open?")
     assert not bids.abstained and "March" in bids.hits[0].text
 
@@ -651,6 +651,29 @@ def test_headlines_and_captions_come_after_the_story(two_news: Retriever):
 )
 def test_what_counts_as_page_furniture(paragraph: str, furniture: bool):
     assert is_furniture(paragraph) is furniture
+
+
+@pytest.mark.parametrize(
+    ("first", "title"),
+    [
+        ("Harbour Board Backs Ferry Plan.", True),
+        ("Harbour Board Backs Ferry Plan", True),
+        ("Fact Check: Did the Mayor Really Cut the Budget?", True),
+        ("The harbour board voted on Tuesday.", False),
+        ("Officials said the ferry would run again in May, though delays were possible.", False),
+        ("Board Votes. Mayor Objects.", False),
+    ],
+)
+def test_a_first_paragraph_in_title_case_is_the_title_with_or_without_a_full_stop(
+    real_embedder, tmp_path, first: str, title: bool
+):
+    """The first line of a story, short and in title case, is its title even after a full stop:
+    it ranks after every passage of the story itself, and the story opens after it."""
+    assert is_title_line(first) is title
+    story = f"{first}\n\nThe harbour board voted 5-2 on Tuesday to back a new ferry plan for the island.\n"
+    r = _over(story, tmp_path, real_embedder)
+    assert bool(r.furniture()[0]) is title
+    assert r.answer("What is the story about?").hits[0].paragraph == (2 if title else 1)
 
 
 @pytest.mark.parametrize(

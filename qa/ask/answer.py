@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from qa.ask.checks import DATED_DEPTH, lacking_form
+from qa.ask.checks import DATED_DEPTH, LACKS, lacking_form
 from qa.ask.conversation import Conversation, naming
 from qa.ask.intents import AFTER_SEARCH, INTENTS, WHO_SAID, describes_no_one, unresolved_note, without
 from qa.ask.passages import event_lead, leading_article, placed_by_description
@@ -227,7 +227,7 @@ def refuse(searcher: Retriever, turn: Turn, found: Found) -> Answer | None:
     values.update(
         {
             "foreign": float(bool(foreign)),
-            "lacking_form": float(lacking is not None),
+            **{name: float(lacking is not None and LACKS[lacking[0]] == name) for name in LACKS.values()},
             "no_one_described": float(describes_no_one(turn)),
             "pronoun_open": float(bool(turn.unresolved)),
             "speaker_elsewhere": float(_speaker_elsewhere(turn, found.ranked[:1])),
@@ -251,7 +251,7 @@ def refuse(searcher: Retriever, turn: Turn, found: Found) -> Answer | None:
         return None
     reasons = {
         "foreign": lambda: f"the article never mentions {', '.join(foreign)}",
-        "lacking_form": lambda: f"no passage close to it {lacking}",
+        **{name: lambda: f"no passage close to it {lacking[1] if lacking else ''}" for name in LACKS.values()},
         "no_one_described": lambda: f"the article quotes no {(turn.subject or '').removeprefix('the ')}",
     }
     cause = strongest(searcher.refusal, values, tuple(reasons))

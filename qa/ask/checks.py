@@ -128,30 +128,35 @@ _AHEAD = re.compile(
     re.IGNORECASE,
 )
 
-def lacking_form(retriever: Searcher, text: str, closest: Sequence[Hit]) -> str | None:
+LACKS = {"date": "lacking_date", "denial": "lacking_denial", "opposite": "lacking_denial", "figure": "lacking_figure"}
+"""Which refusal feature each kind of lack sets: a date; the question's negation or the word the
+closest sentence reverses; a sum, a measure, a figure or a name."""
+
+
+def lacking_form(retriever: Searcher, text: str, closest: Sequence[Hit]) -> tuple[str, str] | None:
     """What none of the closest passages gives that the question asks for by its form (a
     date, a denial, a word the closest sentence says the opposite of, a sum of money, a
-    measure) or names (a figure, a name), as the refusal says it
+    measure) or names (a figure, a name): its kind (a key of LACKS) and what the refusal says
     ("gives a date", "names Kessel"); None when nothing is lacking. A figure or a name the
     article has elsewhere is about something else ("How many visitors came in 1911?" where
     1911 is only the year of the founding; "the Kessel Observatory" of a text about another)."""
     dated = _undated(retriever, text, closest)
     if dated:
-        return f"gives {dated}"
+        return "date", f"gives {dated}"
     denied = unmet_denial(text, closest)
     if denied:
-        return f"says '{denied}' or the like"
+        return "denial", f"says '{denied}' or the like"
     opposed = _opposed(text, closest)
     if opposed:
-        return f"says '{opposed[0]}': the closest says '{opposed[1]}'"
+        return "opposite", f"says '{opposed[0]}': the closest says '{opposed[1]}'"
     if _unpriced(text, closest):
-        return "gives a sum of money"
+        return "figure", "gives a sum of money"
     if _unmeasured(retriever, text, closest):
-        return "gives a measure with its unit"
+        return "figure", "gives a measure with its unit"
     index = retriever.speaker_index.speakers
     near = surface_words([h.text for h in closest], [index[h.speaker] for h in closest if h.speaker in index])
     named = unknown_numbers(text, near) or foreign_names(text, near, part=True)
-    return f"names {' or '.join(named)}" if named else None
+    return ("figure", f"names {' or '.join(named)}") if named else None
 
 def unmet_denial(text: str, closest: Sequence[Hit]) -> str | None:
     """ "What did the court not rule on?", "Who never signed?": a question after what did not

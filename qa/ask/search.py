@@ -40,7 +40,7 @@ from qa.index.question_encoder import query_embedder
 from qa.index.tokens import Tokens
 from qa.lang.en import MONTHS, NUMBER_WORDS, WEEKDAYS
 from qa.text import article as articles
-from qa.text.reading import is_furniture, load_article
+from qa.text.reading import is_furniture, is_title_line, load_article
 
 log = logging.getLogger(__name__)
 
@@ -462,7 +462,11 @@ class Searcher:
         """1 for every chunk that is a headline, a caption or a video link, else 0 (cached)."""
         flags = self._furniture
         if flags is None:
-            flags = np.asarray([is_furniture(c.text) for c in self._chunks], dtype=np.int8)
+            # an article's first paragraph may be its title with a full stop after it
+            flags = np.asarray(
+                [is_furniture(c.text) or (c.paragraph == 1 and is_title_line(c.text)) for c in self._chunks],
+                dtype=np.int8,
+            )
             self._furniture = flags
         return flags
 

@@ -334,6 +334,22 @@ def is_furniture(paragraph: str) -> bool:
     return bool(is_caption(text) or _headline(text))
 
 
+_TITLE_SHARE = 0.75  # of its longer words capitalised: a title, not a short first sentence
+_TITLE_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-Z\"\u201c]")
+
+
+def is_title_line(paragraph: str) -> bool:
+    """An article's first paragraph that is its title though it ends with a full stop: one
+    short sentence in title case ("Council Backs Ferry Plan.")."""
+    text = paragraph.strip()
+    body = text[:-1] if text.endswith(".") else text
+    if "\n" in body or not 0 < len(body.split()) <= 20 or _SENTENCE_BREAK.search(body):
+        return False
+    longer = [w for w in _TITLE_WORD.findall(body) if len(w) > 3]
+    return bool(longer) and sum(w[0].isupper() for w in longer) >= _TITLE_SHARE * len(longer)
+
+
 def load_article(path: str | Path) -> Any:
     """An article file as an Article: plain text as it stands (offsets into the file), Markdown
     and web pages through their readers (offsets into the text read from them)."""
