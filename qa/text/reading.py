@@ -103,7 +103,7 @@ def from_bytes(raw: bytes, *, name: str, source: str, title: str | None = None, 
         text = "\n".join(words for _, words in blocks)
         heading = next((words for tag, words in blocks if tag == "h1"), "")
     if kind in ("html", "markdown"):
-        text = "\n".join(piece for line in text.splitlines() for piece in _paragraphs(line.strip()) if piece) + "\n"
+        text = "\n".join(line.strip() for line in _break_long_lines(text).splitlines() if line.strip()) + "\n"
     else:
         # plain text stands as it is, as `qa build` reads it: hit offsets index the file itself
         text = _break_long_lines(decoded)
@@ -125,21 +125,6 @@ def _utf16_without_mark(raw: bytes) -> bool:
         return False
     even, odd = head[0::2].count(0), head[1::2].count(0)
     return max(even, odd) > 0.8 * (len(head) // 2) and min(even, odd) < 0.05 * (len(head) // 2)
-
-
-def _paragraphs(line: str) -> list[str]:
-    """A line as paragraphs of at most MAX_PARAGRAPH_CHARS, cut after a sentence or at a space."""
-    out = []
-    while len(line) > MAX_PARAGRAPH_CHARS:
-        window = line[:MAX_PARAGRAPH_CHARS]
-        cut = max(window.rfind(". "), window.rfind("? "), window.rfind("! ")) + 1
-        if cut < MAX_PARAGRAPH_CHARS // 2:
-            cut = window.rfind(" ")
-        if cut < MAX_PARAGRAPH_CHARS // 2:
-            cut = MAX_PARAGRAPH_CHARS
-        out.append(line[:cut].strip())
-        line = line[cut:].strip()
-    return [*out, line]
 
 
 def _break_long_lines(text: str) -> str:
