@@ -132,6 +132,7 @@ def _speech(token: Any, lemma: str, start: int, end: int, quoted: Callable[[int]
         or _marked_clause(token)
         or _clause_before(token, phrase, start)
         or _parenthetical(token)
+        or _gerund_clause(token) is not None
     )
     if lemma == "call":
         clause = clause or any(c.dep_ in ("oprd", "xcomp") for c in token.children)
@@ -264,10 +265,19 @@ def _reported(verb: Any, phrase: Phrase, start: int, end: int) -> tuple[int, int
             (g for c in verb.children if c.dep_ in ("dobj", "dative") for g in c.children if g.dep_ == "ccomp"), None
         )
     if head is None:
-        mark = next((t for t in verb.subtree if t.dep_ == "mark" and t.lower_ == "that" and t.i > verb.i), None)
+        mark = next(
+            (
+                t
+                for t in verb.subtree
+                if t.dep_ == "mark" and t.lower_ == "that" and t.i > verb.i and not _reported_by_another(t, verb)
+            ),
+            None,
+        )
         head = mark.head if mark is not None else None
     if head is None and verb.lemma_.lower() in COMMITS:
         head = next((c for c in verb.children if c.dep_ == "xcomp"), None)
+    if head is None:
+        head = _gerund_clause(verb)
     that = _object_then_that(verb) if head is None else None
     if that is not None and that + 1 < len(doc):
         tail = doc.text[doc[that + 1].idx : end].rstrip().rstrip(".!?").rstrip()
@@ -288,8 +298,9 @@ def _reported(verb: Any, phrase: Phrase, start: int, end: int) -> tuple[int, int
         if words:
             return words[0].idx, words[-1].idx + len(words[-1].text)
     before = doc.text[start : min(phrase.start, verb.idx)].rstrip()
-    if before.endswith(",") and len(before.split()) >= 4:
-        return start, start + len(before) - 1
+    has_verb = any(t.pos_ in ("VERB", "AUX") for t in doc if start <= t.idx < start + len(before))
+    if before.endswith(",") and len(before.split()) >= 4 and has_verb:
+        return start, start + len(before) - 1  # not a phrase alone: "In a joint letter, ..."
     return None
 
 
@@ -329,6 +340,34 @@ def _marked_clause(verb: Any) -> bool:
                     break
                 up = up.head
     return False
+
+
+def _reported_by_another(mark: Any, verb: Any) -> bool:
+    """Whether a clause below the verb is another speech verb's: '"We will," Hale said,
+    POINTING OUT THAT the vote was close' reports the clause through the participle."""
+    up = mark.head.head
+    while up.i != verb.i and up.head.i != up.i:
+        lemma = up.lemma_.lower()
+        if up.pos_ == "VERB" and (lemma in SPEECH_LEMMAS or lemma in ACTS):
+            return True
+        up = up.head
+    return False
+
+
+def _gerund_clause(verb: Any) -> Any | None:
+    """'said BUILDING IT could create jobs': a clause whose subject is a gerund, which the parser
+    hangs from the speech verb as its complement and the clause's own verb from the gerund."""
+    return next(
+        (
+            c
+            for c in verb.children
+            if c.dep_ == "xcomp"
+            and c.tag_ == "VBG"
+            and c.i > verb.i
+            and any(g.dep_ == "ccomp" and g.i > c.i and _finite(g) for g in c.children)
+        ),
+        None,
+    )
 
 
 def _finite(verb: Any) -> bool:

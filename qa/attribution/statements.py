@@ -147,10 +147,21 @@ class Statement:
             for a, b in ([self.clause] if self.kind == "direct" and self.clause else [])
             if not any(a < y and b > x for x, y in spans) and b <= self.start
         ]
+        if self.kind == "direct":
+            # a participle or second verb beside the quotation reports more words of the same
+            # speaker: '"We will," Hale said, adding that the vote was close'
+            told += [
+                (a, b) for a, b in self.clauses if not any(a < y and b > x for x, y in spans) and (a, b) not in told
+            ]
         told_units = [{**base, "text": source[a:b], "start": a, "end": b, **sentence} for a, b in told]
         if len(spans) < 2 or not (self.kind == "direct" or self._only_quotes_and_cue(source, spans)):
-            return [*told_units, {**base, **sentence}]
-        return [*told_units, *({**base, "text": source[a:b], "start": a, "end": b, **sentence} for a, b in spans)]
+            records = [*told_units, {**base, **sentence}]
+        else:
+            records = [
+                *told_units,
+                *({**base, "text": source[a:b], "start": a, "end": b, **sentence} for a, b in spans),
+            ]
+        return sorted(records, key=lambda r: int(r["start"]))  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True)
@@ -781,7 +792,7 @@ def _parsed_cue(
             cue = f"{text[phrase.start : found.at].strip()} {found.cue}"  # "Qi warned", "he said"
         kind_source = found.source or speaker.kind == "document"
         clause = speech.according_clause(parsed, found, start, end) if found is source else found.clause
-        more = _more_clauses(found, speaker, clause, found_speech) if clause and found is not source else ()
+        more = _more_clauses(found, speaker, clause, found_speech) if found is not source else ()
         cued = _Cue(
             speaker, cue, source=kind_source, at=found.at, mention=mention, clause=clause, act=found.act, more=more
         )
@@ -790,23 +801,25 @@ def _parsed_cue(
 
 
 def _more_clauses(
-    chosen: speech.Speech, speaker: Speaker, clause: tuple[int, int], found: list[speech.Speech]
+    chosen: speech.Speech, speaker: Speaker, clause: tuple[int, int] | None, found: list[speech.Speech]
 ) -> tuple[tuple[int, int], ...]:
     """The reported words of the sentence's other speech verbs of the same speaker: the same
     subject ("accused the board of delay and said ..."), or a pronoun that can only mean them
-    ("..., officials said, although they said ..."); none that overlap words already taken."""
-    taken = [clause]
+    ("..., officials said, although they said ..."); none that overlap words already taken.
+    A quotation's cue has no clause of its own, and its participle may still report one
+    ('"We will," Hale said, adding that the vote was close')."""
+    taken = [clause] if clause else []
     for other in found:
         if other is chosen or other.clause is None or other.source:
             continue
         a, b = other.clause
-        if any(a < y and b > x for x, y in taken):
-            continue
+        if any(a < y and b > x for x, y in taken) or a < other.at:
+            continue  # taken, or words before the other verb, which are the chosen verb's
         phrase = other.subject
         same = phrase.start == chosen.subject.start or (phrase.form == "pronoun" and _agrees(phrase.head, speaker))
         if same:
             taken.append(other.clause)
-    return tuple(taken[1:])
+    return tuple(taken[1:] if clause else taken)
 
 
 def _agrees(pronoun: str, speaker: Speaker) -> bool:
@@ -1057,7 +1070,7 @@ def _paragraph_statements(
             speaker, kind, cue_text = previous[0], previous[1], None
         else:
             speaker, kind, cue_text = None, "narration", None
-            if parsed is not None and not _title_case(text[u_start:u_end]):
+            if parsed is not None and not _title_case(parsed, u_start, u_end):
                 for phrase in speech.mentions(parsed, u_start, u_end, quoted):
                     ctx.mention(phrase)
         if kind == "direct" and full:
@@ -1134,11 +1147,13 @@ def _is_caption(text: str) -> bool:
     return len(stripped.split()) <= 20 and stripped[-1:] not in ".!?;\"'\u201d\u2019)\u2026"
 
 
-def _title_case(text: str) -> bool:
+def _title_case(parsed: Any, start: int, end: int) -> bool:
     """A headline set in title case ("A Meaningful Exchange Actually Happened"): its capitals
-    say nothing about names, so it puts no one forward."""
-    words = [w for w in re.findall(r"[A-Za-z][\w'\u2019-]*", text) if len(w) > 3]
-    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+    say nothing about names, so it puts no one forward. Words the parse reads as names do not
+    count, so a sentence full of them ("Gov. Ann Cole visited Albany Monday") is not a headline."""
+    words = [t for t in parsed if start <= t.idx < end and len(t.text) > 3 and t.text[:1].isalpha() and not t.ent_type_]
+    words = words[1:] if words and words[0].idx == start else words
+    return len(words) >= 2 and sum(t.text[0].isupper() for t in words) >= 0.8 * len(words)
 
 
 def _repeats(before: str, text: str, quotes: list[tuple[int, int]]) -> bool:
