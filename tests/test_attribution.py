@@ -694,6 +694,12 @@ def test_a_surname_quoted_before_the_full_name_is_the_full_name():
             ["Ana Ruiz stressed her long experience in the city."],
             [("Ana Ruiz", "act", "her long experience in the city")],
         ),
+        # the subject of an adjective's verb, and of the verb a "by ..." phrase hangs from
+        (["Tom Hale was quick to point out that the vote was close."], [("Tom Hale", "indirect", "the vote was close")]),
+        (
+            ["Ana Ruiz attacked the plan by reminding voters that the bridge cost millions."],
+            [("Ana Ruiz", "indirect", "the bridge cost millions")],
+        ),
     ],
 )
 def test_reported_shapes_read_from_the_parse(lines: list[str], units: list[tuple[str, str, str]]):

@@ -436,7 +436,7 @@ def _subject_of(verb: Any, quoted: Callable[[int], bool] | None = None) -> Any |
     ('..., saying ...', '... but said ...'), the subject of the verb it hangs from. A subject
     inside a quotation is the quotation's, not the speaker ('"Great news!" replied Dana Lee')."""
     token = verb
-    for _ in range(3):
+    for _ in range(4):
         for child in token.children:
             if child.dep_ == "nsubj" and not (quoted is not None and quoted(child.idx)):
                 if child.lower_ in ("who", "that") and token.dep_ == "relcl":
@@ -465,7 +465,11 @@ def _subject_of(verb: Any, quoted: Callable[[int], bool] | None = None) -> Any |
             if controller is not None:
                 return controller
         if token.dep_ in ("advcl", "conj", "xcomp") and (token.tag_ in ("VBG", "VBD", "VBZ", "VBP", "VB")):
-            token = token.head
+            # "are quick to point out ...", "is right to note ...": the subject of the adjective's verb
+            token = token.head.head if token.head.pos_ == "ADJ" and token.head.dep_ == "acomp" else token.head
+            continue
+        if token.dep_ == "pcomp" and token.tag_ == "VBG" and token.head.dep_ == "prep":
+            token = token.head.head  # "attacked the plan by reminding voters that ..."
             continue
         return None
     return None
