@@ -707,3 +707,18 @@ def test_reported_shapes_read_from_the_parse(lines: list[str], units: list[tuple
     art = article.parse(text, doc="t")
     found = [u for s in attribute(art).statements if s.kind != "narration" for u in s.units(art.text)]
     assert [(u["speaker"], u["kind"], u["text"]) for u in found] == units
+
+
+@pytest.mark.parametrize(
+    ("line", "units"),
+    [
+        ("Tom Hale told ABC\u2019s \u201cMorning Report\u201d on Sunday that the vote was close.", ["the vote was close"]),
+        ("Ana Ruiz spoke on the podcast \u201cCity Hall Weekly.\u201d", []),
+        # a slogan the speaker chants is their words
+        ("The crowd chanted \u201cBuild The Bridge\u201d as Ruiz spoke.", ["Build The Bridge"]),
+    ],
+)
+def test_a_quoted_title_is_no_one_s_words(line: str, units: list[str]):
+    art = article.parse("Headline for the page\n\n" + line + "\n", doc="t")
+    found = [u["text"] for s in attribute(art).statements if s.kind != "narration" for u in s.units(art.text)]
+    assert found == units

@@ -51,6 +51,7 @@ EXAMPLES = {
     "quantity_words": (["most", "those", "half"], ["mayor"]),
     "question_words": (["what", "whats", "say"], ["mayor"]),
     "quoted_nouns": (["speaker", "interviewees"], ["mayor"]),
+    "quoted_titles": (["podcast", "show"], ["senator", "said"]),
     "role_asked": (["job", "employer"], ["weather"]),
     "role_nouns": (["job", "position"], ["employer", "weather"]),
     "role_words": (["mayor", "spokeswoman", "ceo"], ["company"]),

@@ -134,6 +134,12 @@ class Statement:
             "sentence_end": self.span_end,
         }
         spans = self.quote_spans(source)
+        if self.kind == "direct" and spans:
+            # a name in quotation marks is no one's words: "Good Morning America", "The Walking Dead"
+            kept = [(a, b) for a, b in spans if not _quoted_title(source[a:b], source[max(0, a - 40) : a])]
+            if not kept:
+                return []
+            spans = kept if len(kept) < len(spans) else spans
         if self.kind in ("indirect", "source", "partial", "act") and self.clause and len(spans) < 2:
             # reported speech: the reported words, and any more the speaker is reported to have said
             # in the same sentence ("Work will start in May, officials said, though they said ...")
@@ -162,6 +168,27 @@ class Statement:
                 *({**base, "text": source[a:b], "start": a, "end": b, **sentence} for a, b in spans),
             ]
         return sorted(records, key=lambda r: int(r["start"]))  # type: ignore[call-overload]
+
+
+_TITLE_SMALL = frozenset("a an and at but by for from in into nor of on or over the to with".split())
+_TITLE_BEFORE = _TITLE_SMALL | wordset("quoted_titles")
+
+
+def _quoted_title(words: str, before: str) -> bool:
+    """Quoted words that are the name of a show, a book or a programme, not speech: a few words,
+    every one capitalised but the small words titles leave in lower case, no question or
+    exclamation, and named the way names are ("on ABC's", "the", "the podcast")."""
+    last = re.findall(r"[\w'\u2019]+", before.lower())[-1:] or [""]
+    named = last[0].endswith(("'s", "\u2019s")) or last[0] in _TITLE_BEFORE
+    found = re.findall(r"[A-Za-z][\w'\u2019-]*", words)
+    capitals = [w for w in found if w[0].isupper()]
+    return (
+        named
+        and 0 < len(found) <= 8
+        and len(capitals) >= 2
+        and all(w[0].isupper() or w.lower() in _TITLE_SMALL for w in found)
+        and not words.rstrip().endswith(("?", "!"))
+    )
 
 
 @dataclass(frozen=True)
