@@ -722,3 +722,19 @@ def test_a_quoted_title_is_no_one_s_words(line: str, units: list[str]):
     art = article.parse("Headline for the page\n\n" + line + "\n", doc="t")
     found = [u["text"] for s in attribute(art).statements if s.kind != "narration" for u in s.units(art.text)]
     assert found == units
+
+
+@pytest.mark.parametrize(
+    ("line", "speakers"),
+    [
+        ("Ana Ruiz: the ferry will run all winter, and the fares will not rise.", ["Ana Ruiz"]),
+        ("Ana Ruiz: \u201cNot on my watch.\u201d", ["Ana Ruiz"]),
+        ("Latest: Council backs the ferry plan after a long night", []),
+        ("Ana Ruiz: 1,501", []),
+        ("Twitter: @anaruiz_news", []),
+        ("Volunteers: Sam Roy, Ann Bell, Lee Chan, Omar Hale, Dana Lee", []),
+    ],
+)
+def test_a_label_and_colon_opens_speech_only_when_words_follow(line: str, speakers: list[str]):
+    art = article.parse("Headline for the page\n\n" + line + "\n", doc="t")
+    assert [s.speaker for s in attribute(art).statements if s.kind != "narration"] == speakers

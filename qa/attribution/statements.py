@@ -895,6 +895,9 @@ def _speaker_label(masked: str, start: int, end: int, ctx: _Context) -> _Cue | N
         return None
     if re.fullmatch(r"[A-Z][a-z]+(?:ing|ed)", m.group(1)):
         return None  # "Contributing: ...", "Revealed: ...": a label of the page, not a name
+    told = masked[m.end() : end]
+    if "_" not in told and (len(told.split()) < 4 or told.lstrip().startswith("@") or told.count(",") >= 4):
+        return None  # unquoted, a figure, a handle, a few words of a list or a roll of names are no speech
     parsed = split_name(m.group(1))
     if parsed is None:
         return None
