@@ -297,10 +297,9 @@ def _reported(verb: Any, phrase: Phrase, start: int, end: int) -> tuple[int, int
             return words[0].idx, words[0].idx + len(tail)
         if words:
             return words[0].idx, words[-1].idx + len(words[-1].text)
-    before = doc.text[start : min(phrase.start, verb.idx)].rstrip()
-    has_verb = any(t.pos_ in ("VERB", "AUX") for t in doc if start <= t.idx < start + len(before))
-    if before.endswith(",") and len(before.split()) >= 4 and has_verb:
-        return start, start + len(before) - 1  # not a phrase alone: "In a joint letter, ..."
+    if _clause_before(verb, phrase, start):  # a clause with a verb, not a phrase: "In a joint letter, ..."
+        before = doc.text[start : min(phrase.start, verb.idx)].rstrip()
+        return start, start + len(before) - 1
     return None
 
 

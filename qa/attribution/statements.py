@@ -136,10 +136,9 @@ class Statement:
         spans = self.quote_spans(source)
         if self.kind == "direct" and spans:
             # a name in quotation marks is no one's words: "Good Morning America", "The Walking Dead"
-            kept = [(a, b) for a, b in spans if not _quoted_title(source[a:b], source[max(0, a - 40) : a])]
-            if not kept:
+            spans = [(a, b) for a, b in spans if not _quoted_title(source[a:b], source[max(0, a - 40) : a])]
+            if not spans:
                 return []
-            spans = kept if len(kept) < len(spans) else spans
         if self.kind in ("indirect", "source", "partial", "act") and self.clause and len(spans) < 2:
             # reported speech: the reported words, and any more the speaker is reported to have said
             # in the same sentence ("Work will start in May, officials said, though they said ...")
@@ -835,18 +834,18 @@ def _more_clauses(
     ("..., officials said, although they said ..."); none that overlap words already taken.
     A quotation's cue has no clause of its own, and its participle may still report one
     ('"We will," Hale said, adding that the vote was close')."""
-    taken = [clause] if clause else []
+    more: list[tuple[int, int]] = []
     for other in found:
         if other is chosen or other.clause is None or other.source:
             continue
         a, b = other.clause
-        if any(a < y and b > x for x, y in taken) or a < other.at:
+        if any(a < y and b > x for x, y in [*([clause] if clause else []), *more]) or a < other.at:
             continue  # taken, or words before the other verb, which are the chosen verb's
         phrase = other.subject
         same = phrase.start == chosen.subject.start or (phrase.form == "pronoun" and _agrees(phrase.head, speaker))
         if same:
-            taken.append(other.clause)
-    return tuple(taken[1:] if clause else taken)
+            more.append(other.clause)
+    return tuple(more)
 
 
 def _agrees(pronoun: str, speaker: Speaker) -> bool:
