@@ -677,6 +677,37 @@ def test_a_first_paragraph_in_title_case_is_the_title_with_or_without_a_full_sto
 
 
 @pytest.mark.parametrize(
+    ("first", "title"),
+    [
+        ("Port to cut docking charges as container traffic falls, board says.", True),
+        ("Lawmaker: ferry deal 'a bad bargain' for islanders.", True),
+        ("The port board said it would cut docking charges as traffic falls.", False),
+        ("The port cut its docking charges on Tuesday.", False),
+        ("Traffic fell. The port cut its docking charges.", False),
+    ],
+)
+def test_a_short_first_line_in_sentence_case_is_the_title_when_a_story_follows(
+    real_embedder, tmp_path, first: str, title: bool
+):
+    """A one-sentence first line that names no day and no "said" is the story's headline when at
+    least two paragraphs follow it: the story's own passages answer before it."""
+    assert is_title_line(first, rest=2) is title
+    assert is_title_line(first, rest=1) is False
+    story = (
+        f"{first}\n\n"
+        "Harbour commissioners voted 6-1 to lower docking charges for cargo ships by 15 per cent, "
+        "after container traffic fell for a third straight quarter.\n\n"
+        "Freight operators had asked for relief since the spring, commissioner Lena Ortiz said.\n"
+    )
+    r = _over(story, tmp_path, real_embedder)
+    assert bool(r.furniture()[0]) is title
+    answer = r.answer("Why is the port cutting docking charges?")
+    assert not answer.abstained, answer.reason
+    if title:  # the story's passage, not the headline that repeats its words
+        assert answer.hits[0].paragraph == 2
+
+
+@pytest.mark.parametrize(
     ("history", "question", "paragraph", "words"),
     [
         # a pronoun stands for the speaker of the last answer; their passages lead, not confine

@@ -193,6 +193,21 @@ def test_a_figure_or_code_the_article_never_writes_is_unknown():
     assert unknown_numbers("What happened in the 1980s?", article) == ["1980s"]
 
 
+def test_a_figure_shortened_in_the_question_is_known_in_full():
+    from qa.ask.question import Vocabulary, unknown_numbers
+
+    article = Vocabulary({"$250,000", "250,000", "1990s", "1992", "3,400,000", "earners"})
+    # thousands and millions by their letter, a decade or a year by its last two digits
+    assert unknown_numbers("What about earners over 250k?", article) == []
+    assert unknown_numbers("Did 3.4m people vote?", article) == []
+    assert unknown_numbers("What has changed since the 90s?", article) == []
+    assert unknown_numbers("Who did she back in '92?", article) == []
+    # a different figure stays unknown, however it is shortened
+    assert unknown_numbers("What about earners over 300k?", article) == ["300k"]
+    assert unknown_numbers("Who did she back in '96?", article) == ["96"]
+    assert unknown_numbers("What changed since the 80s?", article) == ["80s"]
+
+
 def test_countries_are_named_by_telling_words_only():
     from qa.attribution.places import countries_named
 

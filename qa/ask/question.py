@@ -475,6 +475,27 @@ def _counts(figure: str) -> bool:
     return "." in figure or int(figure) >= 10
 
 
+_SCALES = {"k": 1_000, "m": 1_000_000, "mn": 1_000_000, "b": 1_000_000_000, "bn": 1_000_000_000}
+
+
+def _written_otherwise(figure: str, suffix: str) -> set[str]:
+    """Other ways an article writes a figure a question shortens: "250k" as 250,000, "2.5m"
+    as 2,500,000; a decade or a year by its last two digits ("the 90s", "'92") in full."""
+    other: set[str] = set()
+    scale = _SCALES.get(suffix.rstrip("."))
+    try:
+        value = float(figure)
+    except ValueError:
+        return other
+    if scale:
+        whole = value * scale
+        if whole == int(whole):
+            other.add(str(int(whole)))
+    if "." not in figure and len(figure) == 2 and suffix in ("", "s"):
+        other |= {f"19{figure}", f"20{figure}"}
+    return other
+
+
 def unknown_numbers(question: str, vocabulary: set[str]) -> list[str]:
     """The figures and codes in a question that the article never writes: "What happened in
     1995?", "What did she say about 5G?" of an article with neither. An ordinal never counts
@@ -488,15 +509,16 @@ def unknown_numbers(question: str, vocabulary: set[str]) -> list[str]:
         if not any(ch.isdigit() for ch in word) or _ORDINAL.fullmatch(word):
             continue
         measure = _FIGURE_SUFFIXED.fullmatch(word)
+        suffix = ""
         if measure and _counts(measure.group(1).replace(",", "")):
-            figures = _figures(measure.group(1))
+            figures, suffix = _figures(measure.group(1)), word[measure.end(1) :]
         elif any(ch.isalpha() for ch in word):
             if word not in vocabulary and not all(p in vocabulary for p in re.split(r"[-+/]", word) if p):
                 unknown.append(word)
             continue
         else:
             figures = [f for f in _figures(word) if _counts(f)]
-        if any(f not in known for f in figures):
+        if any(f not in known and not (_written_otherwise(f, suffix) & known) for f in figures):
             unknown.append(word)
     return [_as_written(word, question) for word in unknown]
 

@@ -8,6 +8,7 @@ import os
 import re
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -463,8 +464,12 @@ class Searcher:
         flags = self._furniture
         if flags is None:
             # an article's first paragraph may be its title with a full stop after it
+            later = Counter(c.doc for c in self._chunks if c.paragraph > 1)
             flags = np.asarray(
-                [is_furniture(c.text) or (c.paragraph == 1 and is_title_line(c.text)) for c in self._chunks],
+                [
+                    is_furniture(c.text) or (c.paragraph == 1 and is_title_line(c.text, later[c.doc]))
+                    for c in self._chunks
+                ],
                 dtype=np.int8,
             )
             self._furniture = flags

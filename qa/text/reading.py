@@ -324,15 +324,27 @@ _TITLE_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-Z\"\u201c]")
 
 
-def is_title_line(paragraph: str) -> bool:
+def is_title_line(paragraph: str, rest: int = 0) -> bool:
     """An article's first paragraph that is its title though it ends with a full stop: one
-    short sentence in title case ("Council Backs Ferry Plan.")."""
+    short sentence in title case ("Council Backs Ferry Plan."), or, with at least two
+    paragraphs after it (`rest`), one in sentence case that reads as a headline, not as a
+    story's opening: no day it happened on and no "said" or "told" ("Port to cut fees, board
+    says.", not "The board said on Tuesday it would cut fees.")."""
     text = paragraph.strip()
     body = text[:-1] if text.endswith(".") else text
     if "\n" in body or not 0 < len(body.split()) <= 20 or _SENTENCE_BREAK.search(body):
         return False
     longer = [w for w in _TITLE_WORD.findall(body) if len(w) > 3]
-    return bool(longer) and sum(w[0].isupper() for w in longer) >= _TITLE_SHARE * len(longer)
+    if longer and sum(w[0].isupper() for w in longer) >= _TITLE_SHARE * len(longer):
+        return True
+    return rest >= 2 and not _STORY_OPENING.search(body)
+
+
+# what a story's opening sentence has and a headline seldom does: the day, a past "said"
+_STORY_OPENING = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tonight|said|told)\b",
+    re.IGNORECASE,
+)
 
 
 def load_article(path: str | Path) -> Any:
