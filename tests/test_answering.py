@@ -691,8 +691,13 @@ def test_a_short_first_line_in_sentence_case_is_the_title_when_a_story_follows(
 ):
     """A one-sentence first line that names no day and no "said" is the story's headline when at
     least two paragraphs follow it: the story's own passages answer before it."""
-    assert is_title_line(first, rest=2) is title
-    assert is_title_line(first, rest=1) is False
+    following = (
+        "Harbour commissioners voted 6-1 to lower docking charges for cargo ships by 15 per cent, "
+        "after container traffic fell for a third straight quarter."
+    )
+    assert is_title_line(first, rest=2, following=following) is title
+    assert is_title_line(first, rest=1, following=following) is False
+    assert is_title_line(first, rest=2, following="Traffic fell.") is False  # no story after it
     story = (
         f"{first}\n\n"
         "Harbour commissioners voted 6-1 to lower docking charges for cargo ships by 15 per cent, "

@@ -465,9 +465,14 @@ class Searcher:
         if flags is None:
             # an article's first paragraph may be its title with a full stop after it
             later = Counter(c.doc for c in self._chunks if c.paragraph > 1)
+            second: dict[str, str] = {}
+            for c in self._chunks:
+                if c.paragraph == 2:
+                    second[c.doc] = second.get(c.doc, "") + " " + c.text
             flags = np.asarray(
                 [
-                    is_furniture(c.text) or (c.paragraph == 1 and is_title_line(c.text, later[c.doc]))
+                    is_furniture(c.text)
+                    or (c.paragraph == 1 and is_title_line(c.text, later[c.doc], second.get(c.doc, "")))
                     for c in self._chunks
                 ],
                 dtype=np.int8,

@@ -324,12 +324,13 @@ _TITLE_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-Z\"\u201c]")
 
 
-def is_title_line(paragraph: str, rest: int = 0) -> bool:
+def is_title_line(paragraph: str, rest: int = 0, following: str = "") -> bool:
     """An article's first paragraph that is its title though it ends with a full stop: one
     short sentence in title case ("Council Backs Ferry Plan."), or, with at least two
-    paragraphs after it (`rest`), one in sentence case that reads as a headline, not as a
-    story's opening: no day it happened on and no "said" or "told" ("Port to cut fees, board
-    says.", not "The board said on Tuesday it would cut fees.")."""
+    paragraphs after it (`rest`) and the next one (`following`) half as long again, one in
+    sentence case that reads as a headline, not as a story's opening: no day it happened on and
+    no "said" or "told" ("Port to cut fees, board says.", not "The board said on Tuesday it
+    would cut fees.")."""
     text = paragraph.strip()
     body = text[:-1] if text.endswith(".") else text
     if "\n" in body or not 0 < len(body.split()) <= 20 or _SENTENCE_BREAK.search(body):
@@ -337,7 +338,11 @@ def is_title_line(paragraph: str, rest: int = 0) -> bool:
     longer = [w for w in _TITLE_WORD.findall(body) if len(w) > 3]
     if longer and sum(w[0].isupper() for w in longer) >= _TITLE_SHARE * len(longer):
         return True
-    return rest >= 2 and not _STORY_OPENING.search(body)
+    longer_next = len(following.split()) >= _NEXT_SHARE * len(body.split())
+    return rest >= 2 and longer_next and not _STORY_OPENING.search(body)
+
+
+_NEXT_SHARE = 1.5  # a headline is short beside the story's first paragraph
 
 
 # what a story's opening sentence has and a headline seldom does: the day, a past "said"
