@@ -464,11 +464,12 @@ class Searcher:
         flags = self._furniture
         if flags is None:
             # an article's first paragraph may be its title with a full stop after it
-            later = Counter(c.doc for c in self._chunks if c.paragraph > 1)
-            second: dict[str, str] = {}
+            later: Counter[str] = Counter()  # paragraphs after the first, per article
+            second: dict[str, str] = {}  # the text of each article's second paragraph
             for c in self._chunks:
+                later[c.doc] += c.paragraph > 1
                 if c.paragraph == 2:
-                    second[c.doc] = second.get(c.doc, "") + " " + c.text
+                    second[c.doc] = f"{second.get(c.doc, '')} {c.text}"
             flags = np.asarray(
                 [
                     is_furniture(c.text)

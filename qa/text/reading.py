@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import SourceError
-from qa.lang.en import listed
+from qa.lang.en import WEEKDAYS, listed
 from qa.text.safety import clean_title, strip_format
 
 MAX_BYTES = 2_000_000  # an article file (or paste) over 2 MB is refused
@@ -322,6 +322,11 @@ def is_furniture(paragraph: str) -> bool:
 _TITLE_SHARE = 0.75  # of its longer words capitalised: a title, not a short first sentence
 _TITLE_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-Z\"\u201c]")
+_NEXT_SHARE = 1.5  # a headline is short beside the story's first paragraph
+# what a story's opening sentence has and a headline seldom does: the day, a past "said"
+_STORY_OPENING = re.compile(
+    r"\b(?:" + "|".join([*WEEKDAYS, "yesterday", "today", "tonight", "said", "told"]) + r")\b", re.IGNORECASE
+)
 
 
 def is_title_line(paragraph: str, rest: int = 0, following: str = "") -> bool:
@@ -340,16 +345,6 @@ def is_title_line(paragraph: str, rest: int = 0, following: str = "") -> bool:
         return True
     longer_next = len(following.split()) >= _NEXT_SHARE * len(body.split())
     return rest >= 2 and longer_next and not _STORY_OPENING.search(body)
-
-
-_NEXT_SHARE = 1.5  # a headline is short beside the story's first paragraph
-
-
-# what a story's opening sentence has and a headline seldom does: the day, a past "said"
-_STORY_OPENING = re.compile(
-    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tonight|said|told)\b",
-    re.IGNORECASE,
-)
 
 
 def load_article(path: str | Path) -> Any:
