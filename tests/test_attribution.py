@@ -364,6 +364,18 @@ def test_a_dateline_is_not_a_speaker():
     assert _said(text) == [("the city", "organization")]
 
 
+@pytest.mark.parametrize(
+    "dateline",
+    ["BRANDON (CP) \u2014 ", "LAKE OSWEGO, Ore. - ", "ST. ALBERT, Sept. 14 (Wire) \u2014 ", "FARGO -- "],
+)
+def test_a_dateline_with_its_state_date_or_agency_is_no_one_who_speaks(dateline: str):
+    line = "Mill owner Tessa Varga said on Monday she would hire 40 more workers by spring."
+    art = article.parse(dateline + line + "\n", doc="dateline")
+    [statement] = [s for s in attribute(art).statements if s.kind != "narration"]
+    assert statement.speaker == "Tessa Varga"
+    assert art.text[statement.span_start : statement.span_end] == line
+
+
 def test_a_paragraph_too_long_to_parse_is_read_by_the_patterns():
     from qa.attribution.statements import MAX_PARSED_CHARS, attribute
     from qa.text import article

@@ -9,7 +9,7 @@ Nothing here knows any particular article.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -17,10 +17,10 @@ from qa.attribution import speech
 from qa.lang import en as lexicon
 from qa.lang.en import wordset
 from qa.text.article import Article, Paragraph
-from qa.text.reading import is_caption
+from qa.text.reading import dateline_end, is_caption
 
 KINDS = ("direct", "partial", "indirect", "act", "source", "narration")
-SETTINGS_VERSION = 14  # bump when the rules change, so old indexes are rebuilt
+SETTINGS_VERSION = 15  # bump when the rules change, so old indexes are rebuilt
 
 _OPEN_QUOTES = "\u201c"
 _CLOSE_QUOTES = "\u201d"
@@ -1195,15 +1195,21 @@ def _repeats(before: str, text: str, quotes: list[tuple[int, int]]) -> bool:
 MAX_PARSED_CHARS = 20_000  # a longer "paragraph" (a page pasted as one line) is read by the patterns alone
 
 
-def parse_paragraphs(article: Article) -> list[Any]:
+def _after_dateline(para: Paragraph) -> Paragraph:
+    """The paragraph without its dateline ("LONDON (AP) — "), which would read as a speaker."""
+    skip = dateline_end(para.text)
+    return replace(para, text=para.text[skip:], start=para.start + skip) if skip else para
+
+
+def parse_paragraphs(paragraphs: Sequence[Paragraph]) -> list[Any]:
     """spaCy's parse of every paragraph (dependencies and entity types), in one batch; None for
     a paragraph too long to parse in bounded memory (the parser needs about 1 GB per 100,000
     characters), which the pattern rules read instead."""
     from qa.lang.parser import pipeline
 
-    short = [p.text for p in article.paragraphs if len(p.text) <= MAX_PARSED_CHARS]
+    short = [p.text for p in paragraphs if len(p.text) <= MAX_PARSED_CHARS]
     parsed = iter(pipeline().pipe(short, batch_size=64))
-    return [next(parsed) if len(p.text) <= MAX_PARSED_CHARS else None for p in article.paragraphs]
+    return [next(parsed) if len(p.text) <= MAX_PARSED_CHARS else None for p in paragraphs]
 
 
 def attribute(article: Article, *, parse: bool = True) -> Attribution:
@@ -1213,8 +1219,9 @@ def attribute(article: Article, *, parse: bool = True) -> Attribution:
     ctx = _Context()
     statements: list[Statement] = []
     carry: Speaker | None = None
-    parsed = parse_paragraphs(article) if parse else [None] * len(article.paragraphs)
-    for para, tree in zip(article.paragraphs, parsed, strict=True):
+    paragraphs = tuple(_after_dateline(p) for p in article.paragraphs)
+    parsed = parse_paragraphs(paragraphs) if parse else [None] * len(paragraphs)
+    for para, tree in zip(paragraphs, parsed, strict=True):
         found, carry = _paragraph_statements(article.doc, para, ctx, carry, tree, article.text[: para.start])
         statements.extend(found)
     # roles become known as the article goes on; give every statement the final one

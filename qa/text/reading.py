@@ -347,6 +347,23 @@ def is_title_line(paragraph: str, rest: int = 0, following: str = "") -> bool:
     return rest >= 2 and longer_next and not _STORY_OPENING.search(body)
 
 
+# "RENO, Nev. (AP) — ", "PHILADELPHIA, July 25 (UPI) — ", "ST. LOUIS — ": where the story was filed
+_DATELINE = re.compile(
+    r"[A-Z][A-Z.'\u2019-]+(?: [A-Z][A-Z.'\u2019-]+){0,3}"  # the place, in capitals
+    r"(?:, [A-Z][\w.]*(?: [A-Z][\w.]*)?)?"  # its state or country
+    r"(?:,? [A-Z][a-z]{2,4}\.? \d{1,2})?"  # the day
+    r"(?: \([A-Z][\w ]{1,20}\))?"  # the agency
+    r" ?(?:\u2014|\u2013|--| -) ?(?=[A-Z\"\u201c])"
+)
+
+
+def dateline_end(paragraph: str) -> int:
+    """Where a paragraph's dateline ends ("WASHINGTON (AP) — The Senate voted ..."), 0 when it
+    has none: the place the story was filed from is no one who speaks."""
+    found = _DATELINE.match(paragraph)
+    return found.end() if found and any(ch.isalpha() for ch in found.group()) else 0
+
+
 def load_article(path: str | Path) -> Any:
     """An article file as an Article: plain text as it stands (offsets into the file), Markdown
     and web pages through their readers (offsets into the text read from them)."""
