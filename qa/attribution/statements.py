@@ -20,7 +20,7 @@ from qa.text.article import Article, Paragraph
 from qa.text.reading import dateline_end, is_caption
 
 KINDS = ("direct", "partial", "indirect", "act", "source", "narration")
-SETTINGS_VERSION = 15  # bump when the rules change, so old indexes are rebuilt
+SETTINGS_VERSION = 16  # bump when the rules change, so old indexes are rebuilt
 
 _OPEN_QUOTES = "\u201c"
 _CLOSE_QUOTES = "\u201d"
@@ -1221,13 +1221,15 @@ def attribute(article: Article, *, parse: bool = True) -> Attribution:
     carry: Speaker | None = None
     paragraphs = tuple(_after_dateline(p) for p in article.paragraphs)
     parsed = parse_paragraphs(paragraphs) if parse else [None] * len(paragraphs)
-    for para, tree in zip(paragraphs, parsed, strict=True):
+    for whole, para, tree in zip(article.paragraphs, paragraphs, parsed, strict=True):
         found, carry = _paragraph_statements(article.doc, para, ctx, carry, tree, article.text[: para.start])
+        if found and para is not whole:  # the dateline still opens the first sentence, as the passage shows it
+            found[0] = replace(found[0], span_start=whole.start)
         statements.extend(found)
     # roles become known as the article goes on; give every statement the final one
     speakers = {s.name: s for s in ctx.speakers}
     whole = _full_names(ctx.speakers, article.text)
-    speakers.update({full: replace(speakers[short], name=full) for short, full in whole.items()})
+    speakers.update({full: replace(speakers[short], name=full) for short, full in whole.items() if full not in speakers})
     final = tuple(
         replace(
             s,
@@ -1250,13 +1252,14 @@ def _full_names(speakers: list[Speaker], text: str) -> dict[str, str]:
     later "its first engineer was Lena Kovar"): the one full name the article writes
     with it, when it writes one."""
     found: dict[str, str] = {}
-    names = {s.name for s in speakers}
     for s in speakers:
         if s.kind != "person" or not s.named or len(s.name.split()) != 1 or not s.name[:1].isupper():
             continue
-        fuller = set(re.findall(rf"\b([A-Z][a-z]+(?: [A-Z]\.)? {re.escape(s.name)})\b", text))
+        fuller = set(re.findall(rf"(?<![\w'\u2019-])([A-Z][a-z]+(?:-[A-Z][a-z]+)?(?: [A-Z]\.)? {re.escape(s.name)})\b", text))
         fuller = {f for f in fuller if split_name(f) and split_name(f)[0] == f}  # type: ignore[index]
-        if len(fuller) == 1 and not (fuller & names):
+        # a capitalised word the article also writes in lower case opens a sentence: "Because Kovar"
+        fuller = {f for f in fuller if not re.search(rf"\b{re.escape(f.split()[0].lower())}\b", text)}
+        if len(fuller) == 1:
             found[s.name] = fuller.pop()
     return found
 
