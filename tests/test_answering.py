@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from qa import Retriever
+from qa.ask.question import answer_type
 from qa.ask.refusal import FEATURES, refusal_model
 from qa.ask.reply import Answer
 from qa.ask.search import Ranking
@@ -793,3 +795,29 @@ def test_readme_headline_figures_are_the_committed_runs():
     assert f"| {answer['false_refusals']} |" in readme
     assert f"| {speed['answer_p50_ms']} / {speed['answer_p95_ms']} ms |" in readme
     assert len(readme.splitlines()) <= 300
+
+
+
+FERRY = """Island Ferries stopped its evening crossing to Skarholm in March, and the last boat now leaves the harbour at four.
+
+The evening crossing had run every day since 1988 and carried about 300 passengers on a summer night.
+
+The company ended the crossing because two of its four captains retired and no one was found to replace them, a notice at the harbour said.
+
+Residents of Skarholm have started a petition to bring the evening boat back before the summer.
+"""
+
+
+def test_a_why_question_lifts_the_passages_that_give_a_cause(real_embedder, tmp_path):
+    """ "Why ...?" asks for a cause: a passage that gives one ("because ...") gets the cause
+    bonus over the same search without it, and only that passage does. The bonus breaks
+    near-ties; it does not outweigh a passage that matches the question far better."""
+    r = _over(FERRY, tmp_path, real_embedder)
+    question = "Why did Island Ferries stop the evening crossing to Skarholm?"
+    assert answer_type(question) == "why" and answer_type("How come?") == "why"
+    lifted = {h.paragraph: h.score for h in r.rank(question, kind="why")}
+    r.ranking = replace(r.ranking, cause_bonus=0.0)
+    plain = {h.paragraph: h.score for h in r.rank(question, kind="why")}
+    gained = {p for p in plain if lifted[p] - plain[p] > 1e-6}
+    assert gained == {3}, (lifted, plain)
+    assert lifted[3] - plain[3] == pytest.approx(Ranking.bundled().cause_bonus, abs=1e-5)

@@ -258,6 +258,7 @@ _TYPE_OPENINGS = {
         r"^(?:how (?:many|much|long|far|old|big|large)|(?:what|which) (?:percentage|percent|share|number|amount|proportion))\b"
     ),
     "where": re.compile(r"^(?:where|(?:in |from )?(?:what|which) (?:city|country|province|state|region|place|town))\b"),
+    "why": re.compile(r"^(?:(?:and |but |so )?why|how come|for what reason|what (?:is|was) the reason)\b"),
 }
 
 
@@ -283,7 +284,7 @@ def defined_subject(question: str) -> str | None:
 
 
 def answer_type(question: str) -> str | None:
-    """What kind of thing the question's opening asks for: "when", "number" or "where"."""
+    """What kind of thing the question's opening asks for: "when", "number", "where" or "why"."""
     opening = " ".join(words(question)[:4])
     return next((kind for kind, pattern in _TYPE_OPENINGS.items() if pattern.search(opening)), None)
 

@@ -67,6 +67,12 @@ ANSWER_SHAPES = {
     "where": re.compile(
         r"\b(?:in|at|from|near|to|across|outside|inside)\s+(?:the\s+)?[A-Z][\w-]+|\b[A-Z][\w]+-based\b"
     ),
+    # a cause or a purpose: "because ...", "driven by ...", "to avoid ...", "given ...", "due to ..."
+    "why": re.compile(
+        r"\b(?:because|due to|owing to|thanks to|driven by|as a result|in order to|so that|so as to|given that"
+        r"|the reason|reasons? (?:is|was|are|were)|to avoid|to prevent|for fear|blamed|attributed)\b",
+        re.IGNORECASE,
+    ),
 }
 
 
@@ -89,6 +95,7 @@ class Ranking:
     definition: float = 0.0  # added where a passage defines the thing a "what is X" question names
     sentence_coverage: float = 0.0  # weight of the largest share of those terms one of its sentences holds
     late: float = 0.0  # weight of the word-by-word match (`Searcher.late`) among the best `LATE_DEPTH`
+    cause_bonus: float = 0.0  # added where a passage gives a cause or a purpose, for a "why" question
 
     @classmethod
     def bundled(cls) -> Ranking:
@@ -104,6 +111,7 @@ class Ranking:
             "definition",
             "sentence_coverage",
             "late",
+            "cause_bonus",
         )
         return cls(**{k: data[k] for k in names if k in data})
 
@@ -364,8 +372,8 @@ class Searcher:
         at = np.searchsorted(pool, candidates)  # both sorted
         dense, best, mixed, fused = pool_dense[at], pool_best[at], pool_mixed[at], pool_fused[at]
         lex = lexical[candidates]
-        if kind in ANSWER_SHAPES and r.type_bonus:
-            fused += r.type_bonus * self.shapes(kind)[candidates]
+        if kind in ANSWER_SHAPES:
+            fused += (r.cause_bonus if kind == "why" else r.type_bonus) * self.shapes(kind)[candidates]
         if defined and r.definition:
             fused += r.definition * self.defines(defined)[candidates]
         if boost:
