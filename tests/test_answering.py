@@ -649,6 +649,10 @@ def test_headlines_and_captions_come_after_the_story(two_news: Retriever):
         ('"We will put the coffee on," Fournier said.', False),
         ("Watchdogs said the plan was flawed.", False),
         ("\u2018We will go,\u2019 she said. \u2018Now.\u2019", False),
+        ("HARBOUR FEES GO UP.", True),
+        ("3. TOWN VOTES TO KEEP ITS LAST FERRY.", True),
+        ("NATO, the EU and the UN met in Oslo.", False),
+        ("OK.", False),
     ],
 )
 def test_what_counts_as_page_furniture(paragraph: str, furniture: bool):

@@ -312,11 +312,20 @@ def is_caption(text: str) -> bool:
     return _CAPTION.match(text) is not None
 
 
+_SHOUTED_WORDS = 12  # a line in capitals no longer than this is a subheading ("REGIONAL WORRIES.")
+
+
+def _shouted(text: str) -> bool:
+    """A short line in capitals only: a subheading or a label, with or without a full stop."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(letters) >= 4 and not any(ch.islower() for ch in letters) and len(text.split()) <= _SHOUTED_WORDS
+
+
 def is_furniture(paragraph: str) -> bool:
     """A headline or subheading, a photo caption, a video link: the page around the story,
     not a statement in it."""
     text = paragraph.strip()
-    return bool(is_caption(text) or _headline(text))
+    return bool(is_caption(text) or _headline(text) or _shouted(text))
 
 
 _TITLE_SHARE = 0.75  # of its longer words capitalised: a title, not a short first sentence
