@@ -1221,10 +1221,10 @@ def attribute(article: Article, *, parse: bool = True) -> Attribution:
     carry: Speaker | None = None
     paragraphs = tuple(_after_dateline(p) for p in article.paragraphs)
     parsed = parse_paragraphs(paragraphs) if parse else [None] * len(paragraphs)
-    for whole, para, tree in zip(article.paragraphs, paragraphs, parsed, strict=True):
+    for written, para, tree in zip(article.paragraphs, paragraphs, parsed, strict=True):
         found, carry = _paragraph_statements(article.doc, para, ctx, carry, tree, article.text[: para.start])
-        if found and para is not whole:  # the dateline still opens the first sentence, as the passage shows it
-            found[0] = replace(found[0], span_start=whole.start)
+        if found and para is not written:  # the dateline still opens the first sentence, as the passage shows it
+            found[0] = replace(found[0], span_start=written.start)
         statements.extend(found)
     # roles become known as the article goes on; give every statement the final one
     speakers = {s.name: s for s in ctx.speakers}
