@@ -825,3 +825,13 @@ def test_a_why_question_lifts_the_passages_that_give_a_cause(real_embedder, tmp_
     gained = {p for p in plain if lifted[p] - plain[p] > 1e-6}
     assert gained == {3}, (lifted, plain)
     assert lifted[3] - plain[3] == pytest.approx(Ranking.bundled().cause_bonus, abs=1e-5)
+
+
+def test_a_follow_up_is_not_refused_for_a_word_of_the_question_before_it(real_embedder, tmp_path):
+    """The turn before asked about something the article lacks ("zeppelins"); the follow-up's
+    refusal, if any, names only its own missing words, never that one again."""
+    r = _over(FERRY, tmp_path, real_embedder)
+    first = "How much did the zeppelin pilots earn on the Skarholm crossing?"
+    assert r.answer(first).abstained
+    follow = r.answer("And what did the tickets cost?", history=[first])
+    assert follow.abstained and "tickets" in follow.message and "zeppelin" not in follow.message, follow.message

@@ -319,3 +319,19 @@ def test_the_negation_a_question_asks_about(question, denied):
     text = "Tallberg founded the observatory in 1911."
     affirming = Hit(text, 1.0, 1, "a", None, None, "narration", 0, len(text), 0, 1.0, 1.0, evidence=((0, len(text)),))
     assert unmet_denial(question, [affirming]) == denied
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("What's Mayor Diaz's take on the ferry fares?", {"mayor", "diaz", "ferry", "fares"}),
+        ("What is the union's stance on the strike?", {"union", "strike"}),
+        ("What's her background?", set()),
+    ],
+)
+def test_a_view_or_a_background_asked_for_is_no_topic(question, topic):
+    """ "What's X's take / stance on Y" asks what X said about Y, and "What's her background?"
+    asks who she is: the article need not write "take", "stance" or "background"."""
+    from qa.ask.question import topic_words
+
+    assert set(topic_words(question, set())) == topic

@@ -187,6 +187,11 @@ def search(turn: Turn) -> Found:
     vectors = searcher.encode_many([query, *unmatched])
     limited = turn.scope is not None or lead is not None
     missing = still_missing(searcher, unmatched, vectors[1:], covered if limited else None)
+    if missing and turn.leans:
+        # a follow-up is not refused again for a word of the question before it, which was
+        # answered or refused on its own: only the follow-up's own words can be missing
+        own = set(topic_words(respelled(text, mended) if mended else text, set()))
+        missing = [w for w in missing if w in own]
     if missing:  # the parse is read only where a word is missing (it costs a model load when cold)
         kinds = turn.question.kinds
         missing = [w for w in missing if everything[w] not in kinds]
