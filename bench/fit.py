@@ -580,10 +580,17 @@ def main(argv: list[str] | None = None) -> None:
         ranking_data["sentence_coverage"],
     )
     late, late_figures = fit_late(embedder, ranking)
-    # the cause bonus is chosen on the news development sets (SQuAD asks few "why" questions)
-    cause = {k: old[k] for k in ("cause_bonus", "cause_figures") if k in old}
+    # the cause bonus and the asked speaker's boost are chosen on the news development sets
+    # (SQuAD asks few "why" questions and quotes no one)
+    kept = ("cause_bonus", "cause_figures", "asked_boost", "asked_figures")
+    cause = {k: old[k] for k in kept if k in old}
     ranking_data.update(late=late, late_figures=late_figures, **cause)
-    ranking = replace(ranking, late=late, cause_bonus=float(cause.get("cause_bonus", 0.0)))
+    ranking = replace(
+        ranking,
+        late=late,
+        cause_bonus=float(cause.get("cause_bonus", 0.0)),
+        asked_boost=float(cause.get("asked_boost", boost)),
+    )
     written = [("ranking.json", ranking_data)]
     if not args.keep_refusal:
         written.append(("refusal.json", refusal_data(args, embedder, ranking)))

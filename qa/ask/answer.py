@@ -204,6 +204,8 @@ def search(turn: Turn) -> Found:
             vector=vectors[:1],
             limit=turn.k + len(exclude) + 10,
             boost=boost,
+            # "What did X say ...": X is whose words are asked for, not only someone named
+            boost_weight=searcher.ranking.asked_boost if turn.question.subject else None,
             kind=turn.question.wh,
             defined=turn.question.defined,
         )

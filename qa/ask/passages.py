@@ -79,11 +79,30 @@ def next_passage(retriever: Searcher, anchor: int, focus: Sequence[Speaker]) -> 
         later = [c for c in later if c.speaker in names]
     return retriever.hit(min(later, key=lambda c: c.start).id) if later else None
 
+_OWNED = re.compile(r"^(?:the\s+)?(?P<owner>.+?)['\u2019]s?\s+(?P<role>(?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*)$")
+
+
+def owned(subject: str) -> re.Match[str] | None:
+    """ "Clinton's spokesman", "the Trump Organization's lawyer": a role held for someone named,
+    read as (owner, role); None for any other subject."""
+    return _OWNED.match(subject.strip())
+
+
 def described(subject: str, index: SpeakerIndex) -> list[Speaker]:
     """The speakers a description in a question fits best ("the institute boss"); none for a
     plural one that fits a single speaker ("the tech leaders" are several people, not the one
-    whose role says "tech")."""
-    loose = speaker_scores(subject, index, loose=True)
+    whose role says "tech"). A role held for someone ("Obama's spokesman") fits those whose
+    role it is, first those whose role or description names the owner, and never the owner."""
+    ownership = owned(subject)
+    if ownership:
+        owner = set(terms(ownership["owner"]))
+        loose = {
+            name: (score + (1.0 if owner & set(terms(f"{index.speakers[name].role or ''} {name}")) else 0.0), used)
+            for name, (score, used) in speaker_scores(ownership["role"], index, loose=True).items()
+            if not (index.speakers[name].named and set(terms(name)) <= owner)
+        }
+    else:
+        loose = speaker_scores(subject, index, loose=True)
     if not loose or (len(loose) == 1 and plural_description(subject)):
         return []
     best = max(score for score, _ in loose.values())

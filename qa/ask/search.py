@@ -96,6 +96,7 @@ class Ranking:
     sentence_coverage: float = 0.0  # weight of the largest share of those terms one of its sentences holds
     late: float = 0.0  # weight of the word-by-word match (`Searcher.late`) among the best `LATE_DEPTH`
     cause_bonus: float = 0.0  # added where a passage gives a cause or a purpose, for a "why" question
+    asked_boost: float = 0.25  # the speaker boost where the question asks for that speaker's words
 
     @classmethod
     def bundled(cls) -> Ranking:
@@ -112,6 +113,7 @@ class Ranking:
             "sentence_coverage",
             "late",
             "cause_bonus",
+            "asked_boost",
         )
         return cls(**{k: data[k] for k in names if k in data})
 

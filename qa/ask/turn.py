@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from qa.ask.conversation import ELSE, Conversation, carried_speakers, leans_on
-from qa.ask.passages import described
+from qa.ask.passages import described, owned
 from qa.ask.question import Question, SpeakerIndex, speaker_words, speakers_named, topic_words
 from qa.ask.search import Searcher, within
 from qa.ask.vocabulary import vocabulary
@@ -50,10 +50,15 @@ class Turn:
     @cached_property
     def named_in_text(self) -> list[Speaker]:
         """The speakers the question names (or the speaker filter), within the articles picked."""
+        subject = self.question.subject
         if self.speaker:
             named = [s for s in self.searcher.speakers if s.name == self.speaker]
+        elif subject and owned(subject):
+            named = []  # "Clinton's spokesman" describes someone else than Clinton
         else:
-            named = speakers_named(self.text, self.index)
+            # "What did Sanders say about Clinton?" asks for Sanders: a name in the subject of
+            # its speech verb, where it has one, not one in what it asks about
+            named = speakers_named(subject or self.text, self.index)
         docs = self.docs
         return named if docs is None else [s for s in named if s.doc is None or s.doc in docs]
 
