@@ -580,9 +580,9 @@ def main(argv: list[str] | None = None) -> None:
         ranking_data["sentence_coverage"],
     )
     late, late_figures = fit_late(embedder, ranking)
-    # the cause bonus and the asked speaker's boost are chosen on the news development sets
-    # (SQuAD asks few "why" questions and quotes no one)
-    kept = ("cause_bonus", "cause_figures", "asked_boost", "asked_figures")
+    # the cause and age bonuses and the asked speaker's boost are chosen on the news development
+    # sets (SQuAD asks few "why" or "how old" questions and quotes no one)
+    kept = ("cause_bonus", "cause_figures", "asked_boost", "asked_figures", "age_bonus", "age_figures")
     cause = {k: old[k] for k in kept if k in old}
     ranking_data.update(late=late, late_figures=late_figures, **cause)
     ranking = replace(
@@ -590,6 +590,7 @@ def main(argv: list[str] | None = None) -> None:
         late=late,
         cause_bonus=float(cause.get("cause_bonus", 0.0)),
         asked_boost=float(cause.get("asked_boost", boost)),
+        age_bonus=float(cause.get("age_bonus", 0.0)),
     )
     written = [("ranking.json", ranking_data)]
     if not args.keep_refusal:

@@ -15,7 +15,7 @@ from qa import Retriever
 from qa.ask.question import answer_type
 from qa.ask.refusal import FEATURES, refusal_model
 from qa.ask.reply import Answer
-from qa.ask.search import Ranking
+from qa.ask.search import ANSWER_SHAPES, Ranking
 from qa.evaluation import evaluate, read_questions
 from qa.index import store
 from qa.text.reading import is_furniture, is_title_line
@@ -855,3 +855,20 @@ def test_whose_words_are_asked_for_is_the_subject_of_the_speech_verb(real_embedd
     assert answer.speaker == "Dev Patel", answer.speaker
     answer = r.answer("What did Okafor's spokesman say about the fuel bill?")
     assert not answer.abstained and answer.hits[0].speaker == "Dev Patel", answer.hits[0]
+
+
+@pytest.mark.parametrize(
+    ("passage", "aged"),
+    [
+        ('"We will reopen," Mara Lind, 61, said on Friday.', True),
+        ("The 82-year-old founder still runs the yard.", True),
+        ("Lind, aged 40 at the time, moved north.", True),
+        ("Lind opened 3 yards in 2019 and hired 61 people.", False),
+    ],
+)
+def test_how_old_lifts_the_passage_that_gives_an_age(passage: str, aged: bool):
+    """ "How old is Lind?" asks for an age as news writes it (a number set off by commas after
+    a name, "82-year-old", "aged 40"), not for any figure."""
+    assert answer_type("How old is Mara Lind?") == "age"
+    assert bool(ANSWER_SHAPES["age"].search(passage)) is aged
+    assert Ranking.bundled().age_bonus > Ranking.bundled().type_bonus

@@ -253,6 +253,7 @@ def things_asked(question: str) -> frozenset[str]:
 
 
 _TYPE_OPENINGS = {
+    "age": re.compile(r"^(?:(?:and |so |but )?how old)\b"),
     "when": re.compile(r"^(?:when|(?:in |by |since )?(?:what|which) (?:year|date|day|month|century|decade|time)s?)\b"),
     "number": re.compile(
         r"^(?:how (?:many|much|long|far|old|big|large)|(?:what|which) (?:percentage|percent|share|number|amount|proportion))\b"
@@ -284,7 +285,7 @@ def defined_subject(question: str) -> str | None:
 
 
 def answer_type(question: str) -> str | None:
-    """What kind of thing the question's opening asks for: "when", "number", "where" or "why"."""
+    """What kind of thing the question's opening asks for: "age", "when", "number", "where" or "why"."""
     opening = " ".join(words(question)[:4])
     return next((kind for kind, pattern in _TYPE_OPENINGS.items() if pattern.search(opening)), None)
 
@@ -609,7 +610,7 @@ class Question:
 
     @cached_property
     def wh(self) -> str | None:
-        """What the opening asks for: "when", "number", "where" or None."""
+        """What the opening asks for: "age", "when", "number", "where", "why" or None."""
         return answer_type(self.text)
 
     @cached_property

@@ -67,6 +67,8 @@ ANSWER_SHAPES = {
     "where": re.compile(
         r"\b(?:in|at|from|near|to|across|outside|inside)\s+(?:the\s+)?[A-Z][\w-]+|\b[A-Z][\w]+-based\b"
     ),
+    # a person's age as news gives it: "Hale, 58, said", "the 82-year-old", "aged 40"
+    "age": re.compile(r",\s\d{1,3},|\b\d{1,3}-year-old\b|\baged?\s\d{1,3}\b|\b\d{1,3} years old\b"),
     # a cause or a purpose: "because ...", "driven by ...", "to avoid ...", "given ...", "due to ..."
     "why": re.compile(
         r"\b(?:because|due to|owing to|thanks to|driven by|as a result|in order to|so that|so as to|given that"
@@ -97,6 +99,7 @@ class Ranking:
     late: float = 0.0  # weight of the word-by-word match (`Searcher.late`) among the best `LATE_DEPTH`
     cause_bonus: float = 0.0  # added where a passage gives a cause or a purpose, for a "why" question
     asked_boost: float = 0.25  # the speaker boost where the question asks for that speaker's words
+    age_bonus: float = 0.0  # added where a passage gives someone's age ("Hale, 58,"), for "how old"
 
     @classmethod
     def bundled(cls) -> Ranking:
@@ -114,6 +117,7 @@ class Ranking:
             "late",
             "cause_bonus",
             "asked_boost",
+            "age_bonus",
         )
         return cls(**{k: data[k] for k in names if k in data})
 
@@ -346,7 +350,7 @@ class Searcher:
         Args:
             restrict: score only these chunk ids.
             boost: speakers whose statements get the fitted speaker boost.
-            kind: what the question asks for ("when", "number", "where"); passages that hold
+            kind: what the question asks for ("when", "number", "where", "why", "age"); passages that hold
                 one get the fitted bonus.
             boost_weight: the boost for `boost` speakers; the fitted one when None.
             defined: the stem of the thing a "what is X" question asks about; passages that
@@ -375,7 +379,8 @@ class Searcher:
         dense, best, mixed, fused = pool_dense[at], pool_best[at], pool_mixed[at], pool_fused[at]
         lex = lexical[candidates]
         if kind in ANSWER_SHAPES:
-            fused += (r.cause_bonus if kind == "why" else r.type_bonus) * self.shapes(kind)[candidates]
+            bonus = {"why": r.cause_bonus, "age": r.age_bonus}.get(kind, r.type_bonus)
+            fused += bonus * self.shapes(kind)[candidates]
         if defined and r.definition:
             fused += r.definition * self.defines(defined)[candidates]
         if boost:
