@@ -161,6 +161,18 @@ def test_a_country_under_another_name_is_no_unknown_name():
     assert foreign_names("What happened in February?", article) == []
 
 
+def test_an_abbreviation_the_article_spells_out_is_no_unknown_name():
+    """ "NH" and "the FDA" of an article that writes "New Hampshire" and "the Food and Drug
+    Administration"; an abbreviation it neither writes nor spells out stays unknown."""
+    from qa.ask.question import unknown_names
+    from qa.ask.vocabulary import surface_words
+
+    text = "The Food and Drug Administration said on Monday that New Hampshire clinics may reopen."
+    article = surface_words([text], [])
+    assert unknown_names("What did the FDA say about NH?", article) == []
+    assert unknown_names("What did the CDC say about NH?", article) == ["CDC"]
+
+
 def test_a_name_known_only_in_part_is_named_by_its_unknown_words():
     """Beside the passages' words, "the Kessel Observatory" lacks "Kessel", though the passages
     have "Observatory"; a country under another of its names or codes lacks nothing."""

@@ -19,6 +19,8 @@ from qa.index.embedding import DEFAULT_MODEL, model_path
 from qa.index.lexical import terms, words
 
 CAPITALS = re.compile(r"\b(?:[A-Z]\.){2,3}|\b[A-Z]{2,4}\b")  # "US", "U.S.": a country may go by its code
+# a name of two or more capitalised words, small words between them: "Food and Drug Administration"
+_SPELLED_OUT = re.compile(r"\b[A-Z][\w'\u2019-]*(?:\s+(?:(?:of|and|for|on|the|&)\s+)*[A-Z][\w'\u2019-]*)+")
 
 WORD = re.compile(r"[\w'\u2019-]+")
 
@@ -40,7 +42,23 @@ def surface_words(texts: Sequence[str], speakers: Sequence[Speaker]) -> Vocabula
     for s in speakers:
         found.update(words(f"{s.name} {s.role or ''} {' '.join(s.aliases)}"))
     capitals = {m.replace(".", "") for text in texts for m in CAPITALS.findall(text)}
-    return Vocabulary(found | {part for w in found if "-" in w for part in w.split("-") if part}, capitals)
+    spelled = {short for text in texts for short in initials(text)}
+    found |= {short.lower() for short in spelled}
+    return Vocabulary(found | {part for w in found if "-" in w for part in w.split("-") if part}, capitals | spelled)
+
+
+def initials(text: str) -> set[str]:
+    """The abbreviations a text spells out, read from its names of several capitalised words:
+    "NH" from "New Hampshire", "FDA" from "the Food and Drug Administration", "DNC" from "the
+    Democratic National Committee" (2 to 6 letters; a leading "The" is no part of it)."""
+    found = set()
+    for run in _SPELLED_OUT.findall(text):
+        # "the Senate and the House", "the DNC and The Times": each name of its own too
+        for name in {run, *re.split(r"\s+(?:and|&)\s+|\s+(?=The\b)", run)}:
+            capitalised = [w for w in name.split() if w[:1].isupper() and w != "The"]
+            if 2 <= len(capitalised) <= 6:
+                found.add("".join(w[0] for w in capitalised))
+    return found
 
 def vocabulary(retriever: Searcher) -> tuple[Vocabulary, dict[int, set[str]]]:
     cached = retriever.derived.vocabulary
