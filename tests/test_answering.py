@@ -872,3 +872,22 @@ def test_how_old_lifts_the_passage_that_gives_an_age(passage: str, aged: bool):
     assert answer_type("How old is Mara Lind?") == "age"
     assert bool(ANSWER_SHAPES["age"].search(passage)) is aged
     assert Ranking.bundled().age_bonus > Ranking.bundled().type_bonus
+
+
+BUDGET = """The state budget passed the senate on Tuesday after a long night of debate.
+
+Gov. Ann Cole said the budget would fund two new hospitals and a bridge.
+
+Sen. Ben Ito said the plan was too costly for rural towns.
+
+Coun. Mia Park said the city would apply for the bridge money.
+"""
+
+
+def test_a_role_question_finds_the_person_the_article_names_after_a_title(real_embedder, tmp_path):
+    """ "What did the governor say?" of an article that writes "Gov. Ann Cole": she is the
+    governor, not a description the article lacks."""
+    r = _over(BUDGET, tmp_path, real_embedder)
+    for question, speaker in (("What did the governor say?", "Ann Cole"), ("What did the councillor say?", "Mia Park")):
+        answer = r.answer(question)
+        assert not answer.abstained and answer.hits[0].speaker == speaker, (question, answer.message)

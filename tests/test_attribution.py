@@ -764,3 +764,18 @@ def test_a_quoted_title_is_no_one_s_words(line: str, units: list[str]):
 def test_a_label_and_colon_opens_speech_only_when_words_follow(line: str, speakers: list[str]):
     art = article.parse("Headline for the page\n\n" + line + "\n", doc="t")
     assert [s.speaker for s in attribute(art).statements if s.kind != "narration"] == speakers
+
+
+@pytest.mark.parametrize(
+    ("line", "role"),
+    [
+        ("Gov. Ann Cole said the budget would pass.", "Governor"),
+        ("Coun. Ben Ito said the rise was unfair.", "Councillor"),
+        ('"We will win," said Sen. Ben Ito.', "Senator"),
+        ("Mr. Ben Ito said the plan failed.", None),
+        ("Sen. Ben Ito, the chair of the committee, said the plan failed.", "chair of the committee"),
+    ],
+)
+def test_a_title_before_a_name_is_the_role_of_someone_given_none(line: str, role: str | None):
+    [statement] = [s for s in attribute(article.parse(line + "\n", doc="t")).statements if s.kind != "narration"]
+    assert (statement.speaker, statement.role) == ("Ben Ito" if "Ito" in line else "Ann Cole", role)

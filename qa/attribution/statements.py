@@ -20,7 +20,7 @@ from qa.text.article import Article, Paragraph
 from qa.text.reading import dateline_end, is_caption
 
 KINDS = ("direct", "partial", "indirect", "act", "source", "narration")
-SETTINGS_VERSION = 17  # bump when the rules change, so old indexes are rebuilt
+SETTINGS_VERSION = 19  # bump when the rules change, so old indexes are rebuilt
 
 _OPEN_QUOTES = "\u201c"
 _CLOSE_QUOTES = "\u201d"
@@ -1229,7 +1229,12 @@ def attribute(article: Article, *, parse: bool = True) -> Attribution:
     # roles become known as the article goes on; give every statement the final one
     speakers = {s.name: s for s in ctx.speakers}
     whole = _full_names(ctx.speakers, article.text)
-    speakers.update({full: replace(speakers[short], name=full) for short, full in whole.items() if full not in speakers})
+    speakers.update(
+        {full: replace(speakers[short], name=full) for short, full in whole.items() if full not in speakers}
+    )
+    speakers.update(
+        {name: replace(speakers[name], role=title) for name, title in _titled(speakers, article.text).items()}
+    )
     final = tuple(
         replace(
             s,
@@ -1247,6 +1252,27 @@ def attribute(article: Article, *, parse: bool = True) -> Attribution:
     return Attribution(statements=final, speakers=tuple(ordered))
 
 
+_TITLE_BEFORE_NAME = re.compile(
+    r"\b(" + "|".join(re.escape(t.capitalize()) for t in lexicon.TITLE_ROLES) + r")\.?\s+(?=[A-Z])"
+)
+
+
+def _titled(speakers: dict[str, Speaker], text: str) -> dict[str, str]:
+    """People with no role whom the article names after a title ("Gov. Ann Cole", "Coun. Mia
+    Park"): the role the title stands for ("Governor"). Read once the article is attributed, so
+    that it answers "What did the governor say?" without changing whom a description ("the
+    Florida senator") was taken for."""
+    found: dict[str, str] = {}
+    for name, s in speakers.items():
+        if s.role or s.kind != "person" or not s.named:
+            continue
+        for m in _TITLE_BEFORE_NAME.finditer(text):
+            if text.startswith(name, m.end()) or text.startswith(name.split()[-1], m.end()):
+                found[name] = str(lexicon.TITLE_ROLES[m.group(1).lower()])
+                break
+    return found
+
+
 def _full_names(speakers: list[Speaker], text: str) -> dict[str, str]:
     """A surname quoted before the article gives the full name ("Kovar described ...", and only
     later "its first engineer was Lena Kovar"): the one full name the article writes
@@ -1255,7 +1281,9 @@ def _full_names(speakers: list[Speaker], text: str) -> dict[str, str]:
     for s in speakers:
         if s.kind != "person" or not s.named or len(s.name.split()) != 1 or not s.name[:1].isupper():
             continue
-        fuller = set(re.findall(rf"(?<![\w'\u2019-])([A-Z][a-z]+(?:-[A-Z][a-z]+)?(?: [A-Z]\.)? {re.escape(s.name)})\b", text))
+        fuller = set(
+            re.findall(rf"(?<![\w'\u2019-])([A-Z][a-z]+(?:-[A-Z][a-z]+)?(?: [A-Z]\.)? {re.escape(s.name)})\b", text)
+        )
         fuller = {f for f in fuller if split_name(f) and split_name(f)[0] == f}  # type: ignore[index]
         # a capitalised word the article also writes in lower case opens a sentence: "Because Kovar"
         fuller = {f for f in fuller if not re.search(rf"\b{re.escape(f.split()[0].lower())}\b", text)}

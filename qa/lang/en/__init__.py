@@ -68,6 +68,7 @@ NOMINAL_ORG = set(listed("nominal_orgs"))
 NOMINAL_DOC = set(listed("doc_nouns"))
 ABBREVIATIONS = set(listed("abbreviations"))
 TITLE_WORDS = wordset("title_words")
+TITLE_ROLES = table("title_roles")  # "gov" -> "Governor"
 GROUPS = set(listed("cited_groups"))
 ANSWER_CATEGORIES = wordset("answer_categories")
 QUOTED_NOUNS = wordset("quoted_nouns")
