@@ -9,7 +9,7 @@ import pytest
 from qa.lang import en
 
 FILES = sorted(p.stem for p in en.HERE.glob("*.txt"))
-TABLES = {"particle_forms", "titles", "pronouns", "particle_lemmas", "role_gender", "act_verbs"}
+TABLES = {"particle_forms", "titles", "title_roles", "pronouns", "particle_lemmas", "role_gender", "act_verbs"}
 GROUPED = {"opposites", "irregular"}
 
 # one row per file: words it must hold, and words it must not
@@ -82,6 +82,7 @@ def test_the_tables():
     assert en.PRONOUN_FORMS["him"] == "he" and en.PRONOUN_FORMS["theirs"] == "they" and en.PRONOUN_FORMS["its"] == "it"
     assert {"he", "she", "they", "it"} == en.PERSONS
     assert en.TITLES["mrs."] == "she" and en.TITLES["dr"] is None
+    assert en.TITLE_ROLES["gov"] == "Governor" and en.TITLE_ROLES["coun"] == "Councillor" and "mr" not in en.TITLE_ROLES
     assert en.PARTICLE["pointed"] == "out" and en.PARTICLE["calls"] == "for|on"
     assert en.table("particle_lemmas") == {"point": "out"}
     acts = en.grouped("act_verbs")
