@@ -583,14 +583,14 @@ def main(argv: list[str] | None = None) -> None:
     # the cause and age bonuses and the asked speaker's boost are chosen on the news development
     # sets (SQuAD asks few "why" or "how old" questions and quotes no one)
     kept = ("cause_bonus", "cause_figures", "asked_boost", "asked_figures", "age_bonus", "age_figures")
-    cause = {k: old[k] for k in kept if k in old}
-    ranking_data.update(late=late, late_figures=late_figures, **cause)
+    on_news = {k: old[k] for k in kept if k in old}
+    ranking_data.update(late=late, late_figures=late_figures, **on_news)
     ranking = replace(
         ranking,
         late=late,
-        cause_bonus=float(cause.get("cause_bonus", 0.0)),
-        asked_boost=float(cause.get("asked_boost", boost)),
-        age_bonus=float(cause.get("age_bonus", 0.0)),
+        cause_bonus=float(on_news.get("cause_bonus", 0.0)),
+        asked_boost=on_news.get("asked_boost"),
+        age_bonus=float(on_news.get("age_bonus", 0.0)),
     )
     written = [("ranking.json", ranking_data)]
     if not args.keep_refusal:

@@ -178,6 +178,7 @@ def search(turn: Turn) -> Found:
     everything = topic_words(query if turn.leans else text, set())
     unmatched = [w for w, stem in everything.items() if stem not in covered]
     mended = mend(surface, unmatched, covered)
+    typed = text
     if mended:
         # "What did Qi say about safty?": a slip of the keyboard is searched and counted as
         # the word it missed
@@ -190,7 +191,7 @@ def search(turn: Turn) -> Found:
     if missing and turn.leans:
         # a follow-up is not refused again for a word of the question before it, which was
         # answered or refused on its own: only the follow-up's own words can be missing
-        own = set(topic_words(respelled(text, mended) if mended else text, set()))
+        own = set(topic_words(typed, set())) if mended else set(turn.question.topic)
         missing = [w for w in missing if w in own]
     if missing:  # the parse is read only where a word is missing (it costs a model load when cold)
         kinds = turn.question.kinds
@@ -205,7 +206,7 @@ def search(turn: Turn) -> Found:
             limit=turn.k + len(exclude) + 10,
             boost=boost,
             # "What did X say ...": X is whose words are asked for, not only someone named
-            boost_weight=searcher.ranking.asked_boost if turn.question.subject else None,
+            boost_weight=searcher.ranking.asked_boost if turn.question.subject else None,  # None: the fitted one
             kind=turn.question.wh,
             defined=turn.question.defined,
         )

@@ -98,7 +98,7 @@ class Ranking:
     sentence_coverage: float = 0.0  # weight of the largest share of those terms one of its sentences holds
     late: float = 0.0  # weight of the word-by-word match (`Searcher.late`) among the best `LATE_DEPTH`
     cause_bonus: float = 0.0  # added where a passage gives a cause or a purpose, for a "why" question
-    asked_boost: float = 0.25  # the speaker boost where the question asks for that speaker's words
+    asked_boost: float | None = None  # the speaker boost where the question asks for that speaker's words (None: speaker_boost)
     age_bonus: float = 0.0  # added where a passage gives someone's age ("Hale, 58,"), for "how old"
 
     @classmethod
@@ -378,8 +378,8 @@ class Searcher:
         at = np.searchsorted(pool, candidates)  # both sorted
         dense, best, mixed, fused = pool_dense[at], pool_best[at], pool_mixed[at], pool_fused[at]
         lex = lexical[candidates]
-        if kind in ANSWER_SHAPES:
-            bonus = {"why": r.cause_bonus, "age": r.age_bonus}.get(kind, r.type_bonus)
+        bonus = {"why": r.cause_bonus, "age": r.age_bonus}.get(kind or "", r.type_bonus)
+        if kind in ANSWER_SHAPES and bonus:
             fused += bonus * self.shapes(kind)[candidates]
         if defined and r.definition:
             fused += r.definition * self.defines(defined)[candidates]

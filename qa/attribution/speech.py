@@ -639,22 +639,7 @@ def _capitalised_inside(token: Any) -> bool:
     return before.text not in ('"', "\u201c", "\u2018", "'", "\u2014", "-", ":") and not before.is_sent_start
 
 
-def _dateline(name: list[Any]) -> bool:
-    """'VANCOUVER — City council voted ...': a place in capitals before a dash opens the story."""
-    doc = name[0].doc
-    after = name[-1].i + 1
-    letters = "".join(t.text for t in name if t.is_alpha)
-    return (
-        len(letters) > 1
-        and letters.isupper()
-        and after < len(doc)
-        and doc[after].text in ("\u2014", "\u2013", "-", "--")
-    )
-
-
 def _named(token: Any, name: list[Any], own: list[Any], role_parts: list[str]) -> Phrase | None:
-    if _dateline(name):
-        return None
     entity = _entity(token)
     kind = ENTITY_KINDS.get(entity.label_) if entity is not None else None
     role = ", ".join(p for p in role_parts if p) or None

@@ -20,7 +20,7 @@ from qa.text.article import Article, Paragraph
 from qa.text.reading import dateline_end, is_caption
 
 KINDS = ("direct", "partial", "indirect", "act", "source", "narration")
-SETTINGS_VERSION = 19  # bump when the rules change, so old indexes are rebuilt
+SETTINGS_VERSION = 20  # bump when the rules change, so old indexes are rebuilt
 
 _OPEN_QUOTES = "\u201c"
 _CLOSE_QUOTES = "\u201d"
