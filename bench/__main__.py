@@ -4,7 +4,8 @@ python -m bench [--sizes 1000,10000,100000] [--sessions 50]
 python -m bench squad [--split ...]   answer quality on SQuAD 2.0 beside plain peers
 python -m bench fit                   fit fusion weights and the refusal model (qa/data/)
 python -m bench encoders              query encoders side by side: torch, ONNX fp32, ONNX int8
-python -m bench library               a library of over 1,000 articles: full build against adding one
+python -m bench library               a library of over 1,000 real articles: build, adding one, search
+python -m bench codebook              fit the codebook that stores passages' token vectors (qa/data/)
 python -m bench pronouns             pronoun resolution in attribution on the PolNeAR pronoun gold
 """
 
@@ -130,7 +131,7 @@ def scale(sizes: list[int]) -> list[dict[str, float]]:
 
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] in ("squad", "fit", "encoders", "library", "quotes", "news", "same", "polnear", "pronouns"):
+    if len(sys.argv) > 1 and sys.argv[1] in ("squad", "fit", "encoders", "library", "quotes", "news", "same", "polnear", "pronouns", "codebook"):
         import importlib
 
         importlib.import_module(f"bench.{sys.argv[1]}").main(sys.argv[2:])

@@ -84,6 +84,20 @@ def test_stale_without_sources_is_a_clear_error(tmp_path: Path, fake: FakeEmbedd
         Retriever.load(folder, embedder=FakeEmbedder(model_id="another-model"))
 
 
+def test_a_stale_library_without_its_sources_names_a_few_and_counts_the_rest(tmp_path: Path, fake: FakeEmbedder):
+    sources = []
+    for i in range(8):
+        sources.append(tmp_path / f"story-{i}.txt")
+        shutil.copy(ARTICLES / "river-cleanup.txt", sources[-1])
+    folder = tmp_path / "index"
+    store.build(sources, folder, embedder=fake)
+    for path in sources:
+        path.unlink()
+    with pytest.raises(IndexStaleError, match=r"story-4\.txt and 3 more$") as caught:
+        Retriever.load(folder, embedder=FakeEmbedder(model_id="another-model"))
+    assert "story-5" not in str(caught.value)
+
+
 def test_other_model_triggers_rebuild(fake_index: Path):
     other = FakeEmbedder(model_id="other-fake", dimension=32)
     retriever = Retriever.load(fake_index, embedder=other)

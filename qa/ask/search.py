@@ -38,7 +38,7 @@ from qa.index.embedding import (
 )
 from qa.index.lexical import STOPWORDS, defined_terms, terms
 from qa.index.question_encoder import query_embedder
-from qa.index.tokens import Tokens
+from qa.index.tokens import StoredTokens, Tokens
 from qa.lang.en import MONTHS, NUMBER_WORDS, WEEKDAYS
 from qa.text import article as articles
 from qa.text.reading import is_furniture, is_title_line, load_article
@@ -198,11 +198,15 @@ class Searcher:
         self._matrix = _matrix(data.vectors)
         self._sentences = data.sentences
         self._sentence_matrix = _matrix(data.sentence_vectors)
+        self._exact = _is_exact(data.vectors) and _is_exact(data.sentence_vectors)
         owners = data.sentences[:, 0]
         self._first = np.searchsorted(owners, np.arange(len(data.chunks)), side="left")
         self._stop = np.searchsorted(owners, np.arange(len(data.chunks)), side="right")
         self.speaker_index = SpeakerIndex.build(data.chunks, data.speakers)
         self._passage_tokens: dict[int, Tokens] = {}
+        # the passages' token vectors as the index stores them (None: read with the model)
+        model = data.manifest["model"]
+        self._stored = StoredTokens.open(data.token_rows, data.token_offsets, model["id"], int(model["dimension"]))
         # read off the chunks once, on first use
         self._defined: dict[str, list[int]] | None = None
         self._sentence_terms: dict[str, np.ndarray] | None = None
@@ -245,7 +249,7 @@ class Searcher:
         if reasons:
             sources = store.sources_available(manifest)
             if not rebuild or sources is None:
-                missing = ", ".join(map(str, store.missing_sources(manifest)))
+                missing = store.missing_named(manifest)
                 raise IndexStaleError(
                     f"index in {folder} is stale ({'; '.join(reasons)})"
                     + (f" and its sources are missing, so it cannot be rebuilt: {missing}" if missing else "")
@@ -427,7 +431,15 @@ class Searcher:
         return out
 
     def _tokens_of(self, question: str, chunk_ids: list[int]) -> tuple[Tokens, list[Tokens]] | None:
-        """The token vectors of a question and of some passages (these kept once read)."""
+        """The token vectors of a question and of some passages: the passages' from the index
+        when it stores them, else from the model (these kept once read)."""
+        if self._stored is not None:
+            with self._lock:
+                asked = token_vectors(self.embedder, [question])
+            if asked is None:
+                return None
+            stored: list[Tokens] = [((), self._stored.of(c)) for c in chunk_ids]
+            return asked[0], stored
         known = {c: self._passage_tokens.get(c) for c in chunk_ids}
         missing = [c for c, read in known.items() if read is None]
         with self._lock:
@@ -510,12 +522,17 @@ class Searcher:
             return np.asarray(sorted(set(restrict)), dtype=np.int64)
         if n <= _EXACT:
             return np.arange(n)
-        top = min(_CANDIDATES, n)
-        _, ids = self.index.vectors.search(vector, top)
-        _, rows = self.index.sentence_vectors.search(vector, min(_CANDIDATES, len(self._sentences)))
+        top, many = min(_CANDIDATES, n), min(_CANDIDATES, len(self._sentences))
+        if self._exact:
+            # the vectors are in memory already: one product each (faiss's own search of an
+            # exact index costs several times more beside the encoder's threads)
+            ids = _best(self._matrix @ vector[0], top)
+            rows = _best(self._sentence_matrix @ vector[0], many)
+        else:
+            ids, rows = self.index.vectors.search(vector, top)[1][0], self.index.sentence_vectors.search(vector, many)[1][0]
         lex_top = np.argpartition(-lexical, top - 1)[:top]
-        owners = self._sentences[rows[0][rows[0] >= 0], 0]
-        return np.unique(np.concatenate([ids[0][ids[0] >= 0], owners, lex_top]))
+        owners = self._sentences[rows[rows >= 0], 0]
+        return np.unique(np.concatenate([ids[ids >= 0], owners, lex_top]))
 
     def _best_sentences(self, vector: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         """Per candidate chunk: the cosine of its sentence closest to the question."""
@@ -581,6 +598,17 @@ def within(ids: Sequence[int] | None, scope: Sequence[int] | None) -> list[int] 
 def _dense_scores(matrix: np.ndarray, vector: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """Exact cosine of the question with the given chunks (vectors are unit length)."""
     return np.asarray(matrix[ids] @ vector[0], dtype=np.float32)
+
+
+def _best(scores: np.ndarray, k: int) -> np.ndarray:
+    """The positions of the k highest scores, in no order."""
+    return np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+
+
+def _is_exact(index: Any) -> bool:
+    import faiss
+
+    return isinstance(index, faiss.IndexFlat)
 
 
 def _matrix(index: Any) -> np.ndarray:

@@ -140,7 +140,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 0
     sources = store.sources_available(manifest)
     if sources is None:
-        missing = ", ".join(map(str, store.missing_sources(manifest)))
+        missing = store.missing_named(manifest)
         raise IndexStaleError(
             f"index in {folder} is stale ({'; '.join(reasons)}) and its source files are missing: {missing}; "
             "it was left as it is"

@@ -126,6 +126,14 @@ class SentenceTransformerEmbedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def encode_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[Tokens]]:
+        """`encode` and `token_vectors` of texts in one pass of the model (nothing kept)."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        rows, tokens = self._passes(texts, keep=False)
+        vectors = np.stack([row["sentence_embedding"].float().numpy() for row in rows])
+        return np.ascontiguousarray(vectors, dtype=np.float32), tokens
+
     def token_vectors(self, texts: list[str]) -> list[Tokens]:
         """Each text's word pieces and their contextual vectors (see `token_rows`)."""
         return self._tokens.read(texts, lambda missing: self._passes(missing, keep=False)[1])

@@ -143,6 +143,10 @@ class OnnxEmbedder:
         A question's few texts keep their token vectors for `token_vectors`."""
         return self._run(texts, batch_size)[0]
 
+    def encode_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[Tokens]]:
+        """`encode` and `token_vectors` of texts in one pass of the model (nothing kept)."""
+        return self._run(texts, BATCH, tokens=True)
+
     def token_vectors(self, texts: list[str]) -> list[Tokens]:
         """Each text's word pieces and their contextual vectors (see `qa.index.tokens.token_rows`)."""
         return self._tokens.read(texts, lambda missing: self._run(missing, BATCH, tokens=True)[1])

@@ -24,6 +24,7 @@ from qa.errors import IndexMissingError, IndexWriteError, SourceError
 from qa.index import store
 from qa.index.chunking import Chunk, embedding_text, make_chunks, sentence_rows
 from qa.index.embedding import Embedder
+from qa.index.tokens import settle
 from qa.text import article as articles
 from qa.text.reading import MAX_BYTES, Incoming, from_bytes, read
 
@@ -196,7 +197,12 @@ def _merged(
     """The index's contents with the new chunks embedded beside the carried-over ones: their
     vectors, their sentences', and the vectors of words no article had before."""
     rows = sentence_rows(new_chunks)
-    vectors = embedder.encode([embedding_text(c) for c in new_chunks])
+    texts = [embedding_text(c) for c in new_chunks]
+    # token vectors only when every carried-over chunk has its own: an index has them all or none
+    if contents.token_rows is not None or not contents.chunks:
+        vectors, new_tokens = store.chunk_vectors(embedder, texts)
+    else:
+        vectors, new_tokens = embedder.encode(texts), None
     by_id = {c.id: c for c in new_chunks}
     sentence_vectors = embedder.encode(
         [by_id[cid].text[s - by_id[cid].start : e - by_id[cid].start] for cid, s, e in rows]
@@ -216,6 +222,7 @@ def _merged(
         _stack(contents.sentence_vectors, sentence_vectors, dim),
         vocabulary,
         np.asarray([have[w] for w in vocabulary], dtype=np.float32).reshape(len(vocabulary), dim),
+        None if new_tokens is None else settle([*(contents.token_rows or []), *new_tokens], embedder.model_id, dim),
     )
 
 
@@ -282,6 +289,7 @@ def _read(folder: Path) -> tuple[dict[str, Any], store.Contents, dict[str, str |
         data.sentence_vectors.reconstruct_n(0, data.sentence_vectors.ntotal),
         list(data.words),
         np.asarray(data.word_vectors, dtype=np.float32),
+        None if data.token_offsets is None else _split(data.token_rows, data.token_offsets),
     )
     docs = folder / store.DOCS
     kept: dict[str, str | bytes] = {p.name: p.read_bytes() for p in docs.glob("*.txt")} if docs.is_dir() else {}
@@ -341,7 +349,13 @@ def _without(contents: store.Contents, docs: set[str]) -> store.Contents:
         contents.sentence_vectors[mask] if len(mask) else contents.sentence_vectors[:0],
         contents.vocabulary,
         contents.word_vectors,
+        None if contents.token_rows is None else [contents.token_rows[c.id] for c in keep],
     )
+
+
+def _split(codes: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
+    """Stored token codes, one array per chunk."""
+    return [codes[a:b] for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)]
 
 
 def _vocabulary_subset(contents: store.Contents) -> tuple[list[str], np.ndarray]:

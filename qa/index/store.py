@@ -43,6 +43,7 @@ from qa.index.chunking import (
 from qa.index.embedding import Embedder
 from qa.index.encoder import sha256 as _sha256
 from qa.index.lexical import STOPWORDS, Lexical, words
+from qa.index.tokens import codebook_digest, settle, too_large
 from qa.text import article as articles
 from qa.text.reading import load_article
 
@@ -62,6 +63,9 @@ _FILES = (
     "words.json",
     "words.npy",
 )
+TOKENS = "tokens.npy"  # every chunk's token vectors as codebook codes, chunk after chunk (optional)
+TOKEN_OFFSETS = "token_offsets.npy"  # where each chunk's rows start in tokens.npy, and the end
+_TOKEN_SLICE = 256  # chunks encoded at a time when their token vectors are kept
 MAX_WORDS = 20_000  # vocabulary words kept with vectors, most frequent first
 _BM25_DIR = "bm25"
 ENCODER = "encoder"  # the query encoder's folder (qa.encoder.FOLDER); its own record covers it
@@ -179,6 +183,7 @@ def settings() -> dict[str, Any]:
         },
         "embedding_text": embedding_text_kind(),
         "evidence": "sentences",
+        "token_codebook": codebook_digest(),
         "normalized": True,
         "metric": "inner_product",
     }
@@ -199,6 +204,8 @@ class IndexData:
     sentences: Any = None  # int64 array of rows [chunk id, start, end], grouped by chunk in id order
     sentence_vectors: Any = None  # faiss.Index, one vector per sentence row
     damaged: tuple[str, ...] = ()  # added articles whose kept text no longer matches its checksum
+    token_rows: Any = None  # the chunks' token vectors (TOKENS): float16, or uint8 codebook codes; or None
+    token_offsets: Any = None  # int64, chunk i's rows are token_rows[offsets[i]:offsets[i + 1]]
 
 
 # ---------------------------------------------------------------- building
@@ -264,7 +271,7 @@ def build(
         speakers.extend(replace(s, doc=art.doc) for s in attribution.speakers)
     if not chunks:
         raise SourceError("the sources hold no text to index")
-    vectors = embedder.encode([embedding_text(c) for c in chunks], progress=progress)
+    vectors, token_rows = chunk_vectors(embedder, [embedding_text(c) for c in chunks], progress=progress)
     sentences = sentence_rows(chunks)
     sentence_texts = [
         chunks[cid].text[start - chunks[cid].start : end - chunks[cid].start] for cid, start, end in sentences
@@ -273,7 +280,7 @@ def build(
     vocabulary = content_words(c.text for c in chunks)
     word_vectors = embedder.encode(vocabulary, batch_size=256) if vocabulary else np.zeros((0, vectors.shape[1]))
     target = Path(index_dir) if index_dir is not None else default_index_dir()
-    contents = Contents(chunks, speakers, vectors, sentences, sentence_vectors, vocabulary, word_vectors)
+    contents = Contents(chunks, speakers, vectors, sentences, sentence_vectors, vocabulary, word_vectors, token_rows)
     earlier = {r.doc: r for r in records if r.kept}
     kept = {f"{a.doc}.txt": a.text for a in loaded if a.doc in earlier}
     refs = [replace(earlier[a.doc], sha256=a.sha256) if a.doc in earlier else source_ref(a) for a in loaded]
@@ -308,6 +315,31 @@ class Contents:
     sentence_vectors: np.ndarray
     vocabulary: list[str]
     word_vectors: np.ndarray
+    token_rows: list[np.ndarray] | None = None  # per chunk, its token vectors (half precision, or codes)
+
+
+def chunk_vectors(
+    embedder: Embedder, texts: list[str], *, progress: bool = False
+) -> tuple[np.ndarray, list[np.ndarray] | None]:
+    """The chunks' vectors, and each chunk's token vectors as the index stores them (see
+    `qa.index.tokens.settle`; from the same pass of the model), or None from an embedder that
+    gives none or when they are too large for a model without a codebook."""
+    read = getattr(embedder, "encode_tokens", None)
+    if read is None or not texts:
+        return embedder.encode(texts, progress=progress), None
+    parts: list[np.ndarray] = []
+    rows: list[np.ndarray] | None = []
+    for begin in range(0, len(texts), _TOKEN_SLICE):
+        if rows is None:  # too large to keep: the rest as vectors alone
+            parts.append(embedder.encode(texts[begin:], progress=progress))
+            break
+        vectors, tokens = read(texts[begin : begin + _TOKEN_SLICE])
+        parts.append(vectors)
+        rows += [r.astype(np.float16) for _, r in tokens]
+        if too_large(rows):  # as codes from here on (bounded memory)
+            rows = settle(rows, embedder.model_id, vectors.shape[1])
+    dimension = parts[0].shape[1]
+    return np.vstack(parts), None if rows is None else settle(rows, embedder.model_id, dimension)
 
 
 def new_manifest(model: str, contents: Contents, sources: list[dict[str, str]]) -> dict[str, Any]:
@@ -355,6 +387,10 @@ def write_index(
         Lexical.build_and_save([lexical_text(c) for c in contents.chunks], folder / _BM25_DIR)
         (folder / "words.json").write_text(json.dumps(contents.vocabulary, ensure_ascii=False), encoding="utf-8")
         np.save(folder / "words.npy", contents.word_vectors.astype(np.float16), allow_pickle=False)
+        if contents.token_rows is not None and contents.token_rows:
+            counts = [len(c) for c in contents.token_rows]
+            np.save(folder / TOKENS, np.vstack(contents.token_rows), allow_pickle=False)
+            np.save(folder / TOKEN_OFFSETS, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), allow_pickle=False)
         if kept:
             (folder / DOCS).mkdir()
             for name, text in kept.items():
@@ -749,6 +785,13 @@ def missing_sources(manifest: dict[str, Any]) -> list[Path]:
     return [p for p in source_paths(manifest) if not p.is_file()]
 
 
+def missing_named(manifest: dict[str, Any], limit: int = 5) -> str:
+    """The missing sources for a message: the first `limit` named, the rest counted."""
+    absent = missing_sources(manifest)
+    named = ", ".join(map(str, absent[:limit]))
+    return named + (f" and {len(absent) - limit} more" if len(absent) > limit else "")
+
+
 def build_key(manifest: dict[str, Any], model: str) -> str:
     """A short hash of what a rebuild of this index with this model would be made from."""
     basis = {
@@ -845,6 +888,10 @@ def _load(folder: Path, root: Path) -> IndexData:
     if vectors.ntotal != len(chunks):
         raise IndexCorruptError(f"{folder}: {len(chunks)} chunks but {vectors.ntotal} vectors")
     sentences, sentence_vectors = _load_sentences(folder, len(chunks), root)
+    dimension = manifest.get("model", {}).get("dimension")
+    token_rows, token_offsets = (
+        _load_tokens(folder, len(chunks), dimension, root) if TOKENS in expected else (None, None)
+    )
     if vectors.d != manifest.get("model", {}).get("dimension"):
         raise IndexCorruptError(f"{folder}: vectors have dimension {vectors.d}, manifest says otherwise")
     if damaged:
@@ -861,7 +908,29 @@ def _load(folder: Path, root: Path) -> IndexData:
         sentences,
         sentence_vectors,
         damaged,
+        token_rows,
+        token_offsets,
     )
+
+
+def _load_tokens(folder: Path, chunk_count: int, dimension: object, root: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The stored token vectors and each chunk's offsets into them, checked against each other."""
+    try:
+        rows = np.load(root / TOKENS, allow_pickle=False)
+        offsets = np.load(root / TOKEN_OFFSETS, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise IndexCorruptError(f"index file damaged: {folder / TOKENS} ({exc})") from None
+    kind = rows.dtype == np.uint8 or (rows.dtype == np.float16 and rows.ndim == 2 and rows.shape[1] == dimension)
+    if (
+        not kind
+        or rows.ndim != 2
+        or offsets.shape != (chunk_count + 1,)
+        or offsets[0] != 0
+        or offsets[-1] != len(rows)
+        or np.any(np.diff(offsets) < 0)
+    ):
+        raise IndexCorruptError(f"{folder}: {TOKENS} does not match the index's {chunk_count} chunks")
+    return rows, offsets
 
 
 def _damaged(manifest: dict[str, Any], root: Path) -> tuple[str, ...]:
