@@ -916,7 +916,7 @@ def _load(folder: Path, root: Path) -> IndexData:
 def _load_tokens(folder: Path, chunk_count: int, dimension: object, root: Path) -> tuple[np.ndarray, np.ndarray]:
     """The stored token vectors and each chunk's offsets into them, checked against each other."""
     try:
-        rows = np.load(root / TOKENS, allow_pickle=False)
+        rows = np.load(root / TOKENS, allow_pickle=False, mmap_mode="r")  # read a chunk at a time
         offsets = np.load(root / TOKEN_OFFSETS, allow_pickle=False)
     except (ValueError, OSError) as exc:
         raise IndexCorruptError(f"index file damaged: {folder / TOKENS} ({exc})") from None
