@@ -116,3 +116,5 @@ def test_build_into_a_folder(tmp_path: Path):
     assert manifest["sources"][0]["doc"] == "warehouse-robots"
     check = run("check", "--index", str(tmp_path / "idx")).stdout
     assert "up to date" in check
+    assert "token vectors:" in check and "stored in half precision" in check  # a small index keeps them as they are
+    assert (tmp_path / "idx" / "tokens.npy").is_file()

@@ -115,6 +115,15 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _token_storage(data: Any) -> str:
+    """How the index keeps its passages' token vectors, for the word-by-word match."""
+    rows = data.token_rows
+    if rows is None:
+        return "passages' token vectors: not stored (a search reads its best passages with the model)"
+    how = "in half precision" if rows.dtype.kind == "f" else f"as codebook codes ({rows.shape[1]} bytes each)"
+    return f"passages' token vectors: {len(rows):,} stored {how}"
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from qa.errors import IndexCorruptError, IndexMissingError, IndexStaleError
     from qa.index import store
@@ -136,6 +145,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 f"`qa remove {data.damaged[0]}`, or `qa add` its file again"
             )
         print(f"index in {folder} is up to date ({manifest['chunk_count']} chunks, {manifest['model']['id']})")
+        print(_token_storage(data))
         _check_encoder(folder, manifest["model"]["id"], int8=args.int8)
         return 0
     sources = store.sources_available(manifest)
