@@ -580,9 +580,20 @@ def main(argv: list[str] | None = None) -> None:
         ranking_data["sentence_coverage"],
     )
     late, late_figures = fit_late(embedder, ranking)
-    # the cause and age bonuses and the asked speaker's boost are chosen on the news development
-    # sets (SQuAD asks few "why" or "how old" questions and quotes no one)
-    kept = ("cause_bonus", "cause_figures", "asked_boost", "asked_figures", "age_bonus", "age_figures")
+    # the cause and age bonuses, the asked speaker's boost and the follow-ups' moving on are
+    # chosen on the news development sets (SQuAD asks few "why" or "how old" questions, quotes
+    # no one and has no conversations)
+    kept = (
+        "cause_bonus",
+        "cause_figures",
+        "asked_boost",
+        "asked_figures",
+        "age_bonus",
+        "age_figures",
+        "shown_penalty",
+        "next_bonus",
+        "moving_on_figures",
+    )
     on_news = {k: old[k] for k in kept if k in old}
     ranking_data.update(late=late, late_figures=late_figures, **on_news)
     ranking = replace(
@@ -591,6 +602,8 @@ def main(argv: list[str] | None = None) -> None:
         cause_bonus=float(on_news.get("cause_bonus", 0.0)),
         asked_boost=on_news.get("asked_boost"),
         age_bonus=float(on_news.get("age_bonus", 0.0)),
+        shown_penalty=float(on_news.get("shown_penalty", 0.0)),
+        next_bonus=float(on_news.get("next_bonus", 0.0)),
     )
     written = [("ranking.json", ranking_data)]
     if not args.keep_refusal:

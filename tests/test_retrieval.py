@@ -194,3 +194,29 @@ def test_without_token_vectors_the_word_by_word_match_is_left_out(fake_index: Pa
     r = Retriever.load(fake_index, embedder=fake)
     candidates = np.arange(len(r.chunks))
     assert not r.late("Who said it?", candidates, np.ones(len(candidates), dtype=np.float32)).any()
+
+
+def test_a_follow_up_moves_on_from_the_passage_just_shown(tmp_path: Path, fake):
+    """The passage the last answer quoted first loses the fitted penalty and the paragraph after
+    it gains the fitted bonus; nothing else moves."""
+    from qa.ask.search import Ranking
+
+    source = tmp_path / "pool.txt"
+    source.write_text(
+        "The Elm Street pool will close for the summer.\n"
+        "The council voted on Tuesday to close it for repairs.\n"
+        "Work will start in June and end before the autumn.\n"
+        "Swimmers can use the Harbour Road pool meanwhile.\n",
+        encoding="utf-8",
+    )
+    store.build([source], tmp_path / "index", embedder=fake)
+    r = Retriever.load(tmp_path / "index", embedder=fake)
+    ranking = Ranking.bundled()
+    assert ranking.shown_penalty > 0 and ranking.next_bonus > 0
+    shown = next(c.id for c in r.chunks if c.paragraph == 2)
+    candidates = np.arange(len(r.chunks))
+    moved = r._moving_on(shown, candidates)
+    by_paragraph = {r.chunks[int(c)].paragraph: float(v) for c, v in zip(candidates, moved, strict=True)}
+    assert by_paragraph[2] == pytest.approx(-ranking.shown_penalty)
+    assert by_paragraph[3] == pytest.approx(ranking.next_bonus)
+    assert by_paragraph[1] == 0.0 and by_paragraph[4] == 0.0

@@ -209,6 +209,7 @@ def search(turn: Turn) -> Found:
             boost_weight=searcher.ranking.asked_boost if turn.question.subject else None,  # None: the fitted one
             kind=turn.question.wh,
             defined=turn.question.defined,
+            after=turn.context.last if turn.leans else None,
         )
         if h.chunk_id not in exclude
     ]

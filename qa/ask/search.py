@@ -100,6 +100,8 @@ class Ranking:
     cause_bonus: float = 0.0  # added where a passage gives a cause or a purpose, for a "why" question
     asked_boost: float | None = None  # the speaker boost where the question asks for that speaker's words (None: speaker_boost)
     age_bonus: float = 0.0  # added where a passage gives someone's age ("Hale, 58,"), for "how old"
+    shown_penalty: float = 0.0  # taken off the passage the last answer quoted first, for a follow-up leaning on it
+    next_bonus: float = 0.0  # added for the paragraph after that passage's, for the same follow-up
 
     @classmethod
     def bundled(cls) -> Ranking:
@@ -118,6 +120,8 @@ class Ranking:
             "cause_bonus",
             "asked_boost",
             "age_bonus",
+            "shown_penalty",
+            "next_bonus",
         )
         return cls(**{k: data[k] for k in names if k in data})
 
@@ -348,6 +352,7 @@ class Searcher:
         kind: str | None = None,
         boost_weight: float | None = None,
         defined: str | None = None,
+        after: int | None = None,
     ) -> list[Hit]:
         """The best `limit` chunks: dense (best sentence and whole chunk) fused with BM25.
 
@@ -359,6 +364,8 @@ class Searcher:
             boost_weight: the boost for `boost` speakers; the fitted one when None.
             defined: the stem of the thing a "what is X" question asks about; passages that
                 define it ("X, a ...", "X is a ...") get the fitted bonus.
+            after: the chunk the last answer quoted first, for a follow-up that leans on it
+                (see `_moving_on`).
         """
         vector = self.encode(question) if vector is None else vector
         asked, question = question, lexical_question(question)
@@ -391,6 +398,8 @@ class Searcher:
             wanted = set(boost)
             weight = r.speaker_boost if boost_weight is None else boost_weight
             fused += weight * np.asarray([self._chunks[c].speaker in wanted for c in candidates.tolist()])
+        if after is not None and (r.shown_penalty or r.next_bonus):
+            fused += self._moving_on(after, candidates)
         if r.late:
             fused += r.late * self.late(asked, candidates, fused)
         # headlines, captions and video links come after every passage of the story itself
@@ -401,6 +410,17 @@ class Searcher:
             evidence = self._evidence(vector, int(candidates[i]), float(best[i]))
             hits.append(self._hit(chunk, float(fused[i]), float(dense[i]), float(lex[i]), evidence, float(best[i])))
         return hits
+
+    def _moving_on(self, after: int, candidates: np.ndarray) -> np.ndarray:
+        """Per candidate, for a follow-up that leans on the last answer: the fitted penalty
+        for the passage that answer quoted first (the reader has just read it) and the fitted
+        bonus for the passages of the paragraph after it (a news story goes on there)."""
+        last = self._chunks[after]
+        following = np.asarray(
+            [self._chunks[c].doc == last.doc and self._chunks[c].paragraph == last.paragraph + 1 for c in candidates.tolist()]
+        )
+        r = self.ranking
+        return (r.next_bonus * following - r.shown_penalty * (candidates == after)).astype(np.float32)
 
     def late(self, question: str, candidates: np.ndarray, fused: np.ndarray) -> np.ndarray:
         """Per candidate: how well the best `LATE_DEPTH` of them (by `fused`) match the question
