@@ -62,7 +62,7 @@ class TokenMemo:
 _DATA = Path(__file__).resolve().parent.parent / "data"
 CODEBOOK = _DATA / "tokens.npy"  # (subspaces, 256, width) float32 centroids
 CODEBOOK_RECORD = _DATA / "tokens.json"  # which model they are for, and what they were fitted on
-_SLICE = 4096  # token rows decoded or encoded at a time
+_SLICE = 4096  # token rows encoded at a time
 EXACT_BYTES = 32_000_000  # an index keeps its passages' token vectors as they are (half precision) up to this size
 
 
