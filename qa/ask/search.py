@@ -453,14 +453,8 @@ class Searcher:
     def _tokens_of(self, question: str, chunk_ids: list[int]) -> tuple[Tokens, list[Tokens]] | None:
         """The token vectors of a question and of some passages: the passages' from the index
         when it stores them, else from the model (these kept once read)."""
-        if self._stored is not None:
-            with self._lock:
-                asked = token_vectors(self.embedder, [question])
-            if asked is None:
-                return None
-            stored: list[Tokens] = [((), self._stored.of(c)) for c in chunk_ids]
-            return asked[0], stored
-        known = {c: self._passage_tokens.get(c) for c in chunk_ids}
+        stored = self._stored
+        known = {c: ((), stored.of(c)) if stored else self._passage_tokens.get(c) for c in chunk_ids}
         missing = [c for c, read in known.items() if read is None]
         with self._lock:
             asked = token_vectors(self.embedder, [question])
@@ -635,7 +629,7 @@ def _matrix(index: Any) -> np.ndarray:
     """The stored vectors as one array: a view for exact indexes, a copy for approximate ones."""
     import faiss
 
-    if isinstance(index, faiss.IndexFlat):
+    if _is_exact(index):
         return faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d)
     return np.asarray(index.reconstruct_n(0, index.ntotal))
 

@@ -1262,14 +1262,15 @@ def _titled(speakers: dict[str, Speaker], text: str) -> dict[str, str]:
     Park"): the role the title stands for ("Governor"). Read once the article is attributed, so
     that it answers "What did the governor say?" without changing whom a description ("the
     Florida senator") was taken for."""
+    titles = [(m.end(), str(lexicon.TITLE_ROLES[m.group(1).lower()])) for m in _TITLE_BEFORE_NAME.finditer(text)]
     found: dict[str, str] = {}
     for name, s in speakers.items():
         if s.role or s.kind != "person" or not s.named:
             continue
-        for m in _TITLE_BEFORE_NAME.finditer(text):
-            if text.startswith(name, m.end()) or text.startswith(name.split()[-1], m.end()):
-                found[name] = str(lexicon.TITLE_ROLES[m.group(1).lower()])
-                break
+        surname = name.split()[-1]
+        role = next((r for at, r in titles if text.startswith(name, at) or text.startswith(surname, at)), None)
+        if role is not None:
+            found[name] = role
     return found
 
 

@@ -63,7 +63,7 @@ _FILES = (
     "words.json",
     "words.npy",
 )
-TOKENS = "tokens.npy"  # every chunk's token vectors as codebook codes, chunk after chunk (optional)
+TOKENS = "tokens.npy"  # every chunk's token vectors (half precision, or codebook codes), chunk after chunk (optional)
 TOKEN_OFFSETS = "token_offsets.npy"  # where each chunk's rows start in tokens.npy, and the end
 _TOKEN_SLICE = 256  # chunks encoded at a time when their token vectors are kept
 MAX_WORDS = 20_000  # vocabulary words kept with vectors, most frequent first
@@ -387,7 +387,7 @@ def write_index(
         Lexical.build_and_save([lexical_text(c) for c in contents.chunks], folder / _BM25_DIR)
         (folder / "words.json").write_text(json.dumps(contents.vocabulary, ensure_ascii=False), encoding="utf-8")
         np.save(folder / "words.npy", contents.word_vectors.astype(np.float16), allow_pickle=False)
-        if contents.token_rows is not None and contents.token_rows:
+        if contents.token_rows:
             counts = [len(c) for c in contents.token_rows]
             np.save(folder / TOKENS, np.vstack(contents.token_rows), allow_pickle=False)
             np.save(folder / TOKEN_OFFSETS, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), allow_pickle=False)
@@ -892,7 +892,7 @@ def _load(folder: Path, root: Path) -> IndexData:
     token_rows, token_offsets = (
         _load_tokens(folder, len(chunks), dimension, root) if TOKENS in expected else (None, None)
     )
-    if vectors.d != manifest.get("model", {}).get("dimension"):
+    if vectors.d != dimension:
         raise IndexCorruptError(f"{folder}: vectors have dimension {vectors.d}, manifest says otherwise")
     if damaged:
         log.info("the kept text of %s in %s is damaged; `qa remove` it or add it again", ", ".join(damaged), folder)
